@@ -1,0 +1,53 @@
+/**
+ * The custom metrics this project emits (CloudWatch Embedded Metric Format, through Powertools
+ * Metrics), in one place so the emitting code and the alarms/dashboard agree on names.
+ *
+ * Every metric carries the Powertools default dimension `service` (the emitting function, one of
+ * {@link METRIC_SERVICES}); per-type metrics add `EventType` (a registration type name, see
+ * campaign-event-types.ts). Dimension values never contain addresses or other personal data.
+ *
+ * The namespace is set per deployment (config `metricsNamespace`, env POWERTOOLS_METRICS_NAMESPACE).
+ */
+export const DEFAULT_METRICS_NAMESPACE = 'CampaignEvents';
+
+export const METRIC_SERVICES = {
+  ingest: 'ingest',
+  fanOut: 'fan-out',
+  slackNotifier: 'slack-notifier',
+} as const;
+
+export const METRIC_DIMENSIONS = {
+  eventType: 'EventType',
+  reason: 'Reason',
+} as const;
+
+export const METRICS = {
+  /** ingest, per EventType (plus one without EventType for the total): events in accepted batches. */
+  eventsReceived: 'EventsReceived',
+  /** ingest, per EventType and total: valid events stored (redeliveries included). */
+  eventsAccepted: 'EventsAccepted',
+  /** ingest, total only: invalid events stored in quarantine. */
+  eventsQuarantined: 'EventsQuarantined',
+  /** ingest, per Reason (unauthorized, malformed, too-large, unsupported-media-type): rejected requests. */
+  requestsRejected: 'RequestsRejected',
+  /** ingest, per EventType, unit Seconds: arrival time minus the event's own timestamp, when it has one. */
+  eventDelay: 'EventDelay',
+  /** ingest, total only: accepted bounce events whose category is hard. */
+  hardBounces: 'HardBounces',
+  /** ingest, total only: accepted bounce events whose category is soft. */
+  softBounces: 'SoftBounces',
+  /** ingest, total only: accepted spamcomplaint events. */
+  spamComplaints: 'SpamComplaints',
+  /** fan-out, per EventType: messages SNS accepted. */
+  eventsPublished: 'EventsPublished',
+  /** fan-out, per EventType: messages SNS refused (retried, then parked in the DLQ). */
+  publishFailures: 'PublishFailures',
+} as const;
+
+export const REJECTION_REASONS = [
+  'unauthorized',
+  'malformed',
+  'too-large',
+  'unsupported-media-type',
+] as const;
+export type RejectionReason = (typeof REJECTION_REASONS)[number];

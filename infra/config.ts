@@ -1,0 +1,163 @@
+import * as v from 'valibot';
+import { CAMPAIGN_EVENT_TYPES } from '../functions/shared/campaign-event-types.js';
+import { DEFAULT_METRICS_NAMESPACE } from '../functions/shared/metrics-catalog.js';
+
+/**
+ * The deployment configuration: the `campaignEvents` object in cdk.json's context (or `-c campaignEvents=<json>`).
+ * Every option is documented in README.md ("Configuration reference") with its default; keep the two in step.
+ */
+
+/** Campaign's documented webhook sender address. */
+export const CAMPAIGN_SENDER_CIDR = '193.169.180.1/32';
+export const CAMPAIGN_PRODUCTION_API_URL = 'https://api.campaign.episerver.net/rest';
+
+const ipv4Cidr = v.pipe(
+  v.string(),
+  v.regex(
+    /^(\d{1,3})(\.\d{1,3}){3}(\/\d{1,2})?$/,
+    'must be an IPv4 address or CIDR such as 193.169.180.1/32',
+  ),
+  v.check((value) => {
+    const [ip = '', prefix] = value.split('/');
+    const octetsOk = ip.split('.').every((octet) => Number(octet) <= 255);
+    return octetsOk && (prefix === undefined || Number(prefix) <= 32);
+  }, 'must be an IPv4 address or CIDR with octets <= 255 and prefix <= 32'),
+);
+const positiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
+const headerName = v.pipe(
+  v.string(),
+  v.regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name (letters, digits, dashes)'),
+);
+const hourOfDay = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(23));
+
+const ApiSchema = v.strictObject({
+  /** Source addresses allowed by the API's resource policy. */
+  allowedSourceIps: v.optional(v.pipe(v.array(ipv4Cidr), v.minLength(1)), [CAMPAIGN_SENDER_CIDR]),
+  /** Turns the source-IP allow list off (for example behind a proxy). Authentication still applies. */
+  allowAnySourceIp: v.optional(v.boolean(), false),
+  /** Header that carries the endpoint key (the webhook's keyAuth `key`). */
+  authHeaderName: v.optional(headerName, 'X-Campaign-Webhook-Key'),
+  /** Largest request body accepted, in bytes (Lambda's synchronous payload limit is 6 MB). */
+  maxBodyBytes: v.optional(v.pipe(positiveInt, v.maxValue(5_500_000)), 5_000_000),
+  /** Most events accepted in one batch. */
+  maxEventsPerBatch: v.optional(positiveInt, 10_000),
+  /** Stage throttling: steady requests per second. */
+  throttlingRateLimit: v.optional(positiveInt, 50),
+  /** Stage throttling: burst size. */
+  throttlingBurstLimit: v.optional(positiveInt, 100),
+});
+
+const CampaignSchema = v.strictObject({
+  /** Register and activate the webhooks at deploy time (custom resource). */
+  registerWebhooks: v.optional(v.boolean(), true),
+  /** Campaign client ids (mandator ids) whose events are received. */
+  clientIds: v.pipe(v.array(positiveInt), v.minLength(1, 'list at least one Campaign client id')),
+  /** Base URL of the Campaign REST API. */
+  apiBaseUrl: v.optional(v.pipe(v.string(), v.url()), CAMPAIGN_PRODUCTION_API_URL),
+  /** Name of the Secrets Manager secret (created by you) holding {"username": "...", "password": "..."}. */
+  credentialsSecretName: v.optional(v.pipe(v.string(), v.minLength(1)), 'campaign-events/campaign-api'),
+  /** Mailing id used to verify each webhook at deploy time; without it verification is skipped. */
+  verifyMailingId: v.optional(positiveInt),
+  /** Bump to push a rotated endpoint key to Campaign on the next deploy. */
+  endpointKeyRotation: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 0),
+});
+
+const SilenceSchema = v.strictObject({
+  /** Window without any `sent` event after which the dispatch-silence alarm fires. */
+  windowMinutes: v.optional(v.pipe(positiveInt, v.maxValue(1440)), 60),
+  /** When missing data counts as silence: always, or only between the UTC hours given. */
+  activeHoursUtc: v.optional(
+    v.union([v.literal('always'), v.strictObject({ startHour: hourOfDay, endHour: hourOfDay })]),
+    'always',
+  ),
+});
+
+const ThresholdsSchema = v.strictObject({
+  ingest5xxRatePercent: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(100)), 1),
+  ingest4xxRatePercent: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(100)), 10),
+  fanOutIteratorAgeSeconds: v.optional(positiveInt, 300),
+  eventDelaySeconds: v.optional(positiveInt, 900),
+  hardBounceRatePercent: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(100)), 5),
+  spamComplaintsPerHour: v.optional(positiveInt, 10),
+});
+
+const AlertsSchema = v.strictObject({
+  /** Email addresses subscribed to the alerts topic. */
+  emails: v.optional(v.array(v.pipe(v.string(), v.email())), []),
+  /** Lowest severity sent to the email subscriptions (SNS filter policy). */
+  emailMinSeverity: v.optional(v.picklist(['info', 'warning', 'critical']), 'warning'),
+  /** Name of a Secrets Manager secret (created by you) holding a Slack incoming-webhook URL. */
+  slackWebhookSecretName: v.optional(v.pipe(v.string(), v.minLength(1))),
+  /** AWS Chatbot Slack channel (the workspace must be authorized in the Chatbot console first). */
+  chatbotSlack: v.optional(
+    v.strictObject({
+      workspaceId: v.pipe(v.string(), v.minLength(1)),
+      channelId: v.pipe(v.string(), v.minLength(1)),
+    }),
+  ),
+  dispatchSilence: v.optional(SilenceSchema, {}),
+  thresholds: v.optional(ThresholdsSchema, {}),
+});
+
+export const ConfigSchema = v.strictObject({
+  /** CloudFormation stack name. */
+  stackName: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z][A-Za-z0-9-]*$/)), 'CampaignEvents'),
+  /** Event types to receive: one webhook and one SNS topic each. */
+  eventTypes: v.optional(
+    v.pipe(
+      v.array(v.picklist(CAMPAIGN_EVENT_TYPES)),
+      v.minLength(1),
+      v.check((types) => new Set(types).size === types.length, 'must not repeat an event type'),
+    ),
+    [...CAMPAIGN_EVENT_TYPES],
+  ),
+  /** Days an event is kept in DynamoDB before TTL removes it. */
+  retentionDays: v.optional(v.pipe(positiveInt, v.maxValue(3650)), 30),
+  /** Days CloudWatch keeps the Lambda and API access logs. */
+  logRetentionDays: v.optional(positiveInt, 30),
+  /** Keep the table, its data and the alert/DLQ queues when the stack is destroyed. */
+  retainData: v.optional(v.boolean(), true),
+  /** CloudWatch namespace of the custom metrics. */
+  metricsNamespace: v.optional(v.pipe(v.string(), v.minLength(1)), DEFAULT_METRICS_NAMESPACE),
+  api: v.optional(ApiSchema, {}),
+  campaign: CampaignSchema,
+  alerts: v.optional(AlertsSchema, {}),
+});
+
+export type Config = v.InferOutput<typeof ConfigSchema>;
+export type ConfigInput = v.InferInput<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Validates raw configuration, applying defaults. Throws a ConfigError listing every problem by path. */
+export function parseConfig(raw: unknown): Config {
+  const result = v.safeParse(ConfigSchema, raw);
+  if (result.success) return result.output;
+  const problems = result.issues.map((issue) => {
+    const path = v.getDotPath(issue) ?? '(root)';
+    return `  - campaignEvents.${path}: ${issue.message}`;
+  });
+  throw new ConfigError(
+    `Invalid configuration in cdk.json context "campaignEvents":\n${problems.join('\n')}`,
+  );
+}
+
+/** Reads the `campaignEvents` context value, which may be an object (cdk.json) or a JSON string (-c). */
+export function configFromContext(value: unknown): Config {
+  if (value === undefined) {
+    throw new ConfigError(
+      'Missing cdk.json context "campaignEvents"; see README.md, "Configuration reference".',
+    );
+  }
+  if (typeof value === 'string') {
+    try {
+      return parseConfig(JSON.parse(value));
+    } catch (error) {
+      if (error instanceof ConfigError) throw error;
+      throw new ConfigError(`Context "campaignEvents" is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  return parseConfig(value);
+}
