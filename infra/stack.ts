@@ -1,6 +1,19 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import type { CampaignEventType } from '../functions/shared/campaign-event-types.js';
 import type { Config } from './config.js';
+import { EndpointKey } from './constructs/endpoint-key.js';
+import { EventTable } from './constructs/event-table.js';
+import { EventTopics } from './constructs/event-topics.js';
+import { FanOut } from './constructs/fan-out.js';
+import { IngestApi } from './constructs/ingest-api.js';
+import type { ProjectFunction } from './constructs/project-function.js';
 
 export interface CampaignEventsStackProps extends StackProps {
   readonly config: Config;
@@ -8,7 +21,83 @@ export interface CampaignEventsStackProps extends StackProps {
 
 /** The whole product in one stack: one construct per concern, wired together here. */
 export class CampaignEventsStack extends Stack {
+  /** The stack's customer-managed key (rotated yearly): table, stream, topics, queues, secrets. */
+  readonly dataKey: kms.Key;
+  readonly table: dynamodb.TableV2;
+  readonly endpointKeySecret: secretsmanager.Secret;
+  readonly restApi: apigateway.RestApi;
+  /** The events POST URL registered with Campaign. */
+  readonly endpointUrl: string;
+  readonly ingestFunction: ProjectFunction;
+  readonly fanOutFunction: ProjectFunction;
+  readonly fanOutDeadLetterQueue: sqs.Queue;
+  readonly eventTopics: ReadonlyMap<CampaignEventType, sns.Topic>;
+
   constructor(scope: Construct, id: string, props: CampaignEventsStackProps) {
     super(scope, id, props);
+    const { config } = props;
+
+    this.dataKey = new kms.Key(this, 'DataKey', {
+      description: `${this.stackName}: encrypts Campaign events at rest (table, topics, queues, secrets)`,
+      enableKeyRotation: true,
+    });
+
+    const eventTable = new EventTable(this, 'EventTable', {
+      encryptionKey: this.dataKey,
+      retainData: config.retainData,
+    });
+    this.table = eventTable.table;
+
+    const endpointKey = new EndpointKey(this, 'EndpointKey', {
+      encryptionKey: this.dataKey,
+      headerName: config.api.authHeaderName,
+    });
+    this.endpointKeySecret = endpointKey.secret;
+
+    const ingestApi = new IngestApi(this, 'IngestApi', {
+      api: config.api,
+      eventTypes: config.eventTypes,
+      retentionDays: config.retentionDays,
+      logRetentionDays: config.logRetentionDays,
+      metricsNamespace: config.metricsNamespace,
+      eventTable,
+      endpointKey,
+    });
+    this.restApi = ingestApi.restApi;
+    this.endpointUrl = ingestApi.endpointUrl;
+    this.ingestFunction = ingestApi.ingestFunction;
+
+    const eventTopics = new EventTopics(this, 'EventTopics', {
+      eventTypes: config.eventTypes,
+      encryptionKey: this.dataKey,
+      topicNamePrefix: this.stackName,
+    });
+    this.eventTopics = eventTopics.topics;
+
+    const fanOut = new FanOut(this, 'FanOut', {
+      eventTable,
+      eventTopics,
+      encryptionKey: this.dataKey,
+      logRetentionDays: config.logRetentionDays,
+      metricsNamespace: config.metricsNamespace,
+      retainData: config.retainData,
+    });
+    this.fanOutFunction = fanOut.fanOutFunction;
+    this.fanOutDeadLetterQueue = fanOut.deadLetterQueue;
+
+    new CfnOutput(this, 'EndpointUrl', {
+      description: 'URL the Campaign webhooks post event batches to',
+      value: this.endpointUrl,
+    });
+    new CfnOutput(this, 'EndpointKeySecretArn', {
+      description:
+        'Secret holding the endpoint key ({"current", "previous"}) Campaign sends in its keyAuth header',
+      value: this.endpointKeySecret.secretArn,
+    });
+    new CfnOutput(this, 'EventTableName', { value: this.table.tableName });
+    new CfnOutput(this, 'FanOutDeadLetterQueueUrl', {
+      description: 'Stream batches the fan-out could not publish after its retries',
+      value: this.fanOutDeadLetterQueue.queueUrl,
+    });
   }
 }

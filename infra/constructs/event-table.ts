@@ -1,0 +1,53 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+
+/** Attribute names shared with functions/shared (the stored item) and the stream filter. */
+export const EVENT_TABLE_ATTRIBUTES = {
+  partitionKey: 'eventKey',
+  timeToLive: 'expiresAt',
+  status: 'status',
+} as const;
+
+export interface EventTableProps {
+  /** Customer-managed key that encrypts the table and its stream. */
+  readonly encryptionKey: kms.IKey;
+  /**
+   * Keep the table (and its data) when the stack is deleted, and turn on deletion protection.
+   * @default true
+   */
+  readonly retainData?: boolean;
+}
+
+/**
+ * The event store: one item per event (accepted or quarantined), keyed by a content-derived event key,
+ * expired by TTL, with a NEW_IMAGE stream that feeds the fan-out (a transactional outbox).
+ */
+export class EventTable extends Construct {
+  readonly table: dynamodb.TableV2;
+
+  constructor(scope: Construct, id: string, props: EventTableProps) {
+    super(scope, id);
+    const retainData = props.retainData ?? true;
+    this.table = new dynamodb.TableV2(this, 'Table', {
+      partitionKey: { name: EVENT_TABLE_ATTRIBUTES.partitionKey, type: dynamodb.AttributeType.STRING },
+      billing: dynamodb.Billing.onDemand(),
+      timeToLiveAttribute: EVENT_TABLE_ATTRIBUTES.timeToLive,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryptionV2.customerManagedKey(props.encryptionKey),
+      dynamoStream: dynamodb.StreamViewType.NEW_IMAGE,
+      deletionProtection: retainData,
+      removalPolicy: retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+  }
+
+  /** Lets a function write events: BatchWriteItem only (no reads, no deletes), plus TABLE_NAME. */
+  bindWriter(fn: lambda.Function): void {
+    this.table.grant(fn, 'dynamodb:BatchWriteItem');
+    this.table.encryptionKey?.grantEncryptDecrypt(fn as iam.IGrantable);
+    fn.addEnvironment('TABLE_NAME', this.table.tableName);
+  }
+}

@@ -1,0 +1,90 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { METRIC_SERVICES } from '../../functions/shared/metrics-catalog.js';
+import type { EventTable } from './event-table.js';
+import { EVENT_TABLE_ATTRIBUTES } from './event-table.js';
+import type { EventTopics } from './event-topics.js';
+import { ProjectFunction } from './project-function.js';
+
+export interface FanOutProps {
+  readonly eventTable: EventTable;
+  readonly eventTopics: EventTopics;
+  readonly encryptionKey: kms.IKey;
+  readonly logRetentionDays: number;
+  readonly metricsNamespace: string;
+  /**
+   * Keep the dead-letter queue when the stack is deleted.
+   * @default true
+   */
+  readonly retainData?: boolean;
+  /**
+   * Attempts after the first failure before a record is parked in the dead-letter queue.
+   * With bisect-on-error, a poison record is isolated within these attempts.
+   * @default 10
+   */
+  readonly retryAttempts?: number;
+}
+
+/**
+ * Reads new accepted events from the table's stream and publishes each to its type's SNS topic.
+ * Only INSERTs of accepted items reach the function (TTL deletions, redeliveries, which are MODIFYs, and
+ * quarantined items are filtered out by the event source mapping). Failed records are retried with
+ * bisection, then parked in an SQS dead-letter queue, so one poison record never blocks its shard.
+ */
+export class FanOut extends Construct {
+  readonly fanOutFunction: ProjectFunction;
+  readonly deadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: FanOutProps) {
+    super(scope, id);
+    const retainData = props.retainData ?? true;
+
+    this.fanOutFunction = new ProjectFunction(this, 'FanOutFunction', {
+      entryFolder: 'fan-out',
+      description: 'Publishes stored Campaign events to their SNS topic per event type',
+      serviceName: METRIC_SERVICES.fanOut,
+      metricsNamespace: props.metricsNamespace,
+      logRetentionDays: props.logRetentionDays,
+      memorySize: 256,
+      timeout: Duration.seconds(60),
+    });
+    props.eventTopics.bindPublisher(this.fanOutFunction);
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.encryptionKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is the dead-letter destination of the fan-out; it has no consumer of its own.',
+    });
+
+    this.fanOutFunction.addEventSource(
+      new sources.DynamoEventSource(props.eventTable.table, {
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(1),
+        parallelizationFactor: 2,
+        bisectBatchOnError: true,
+        retryAttempts: props.retryAttempts ?? 10,
+        reportBatchItemFailures: true,
+        onFailure: new sources.SqsDlq(this.deadLetterQueue),
+        filters: [
+          lambda.FilterCriteria.filter({
+            eventName: lambda.FilterRule.isEqual('INSERT'),
+            dynamodb: {
+              NewImage: { [EVENT_TABLE_ATTRIBUTES.status]: { S: lambda.FilterRule.isEqual('accepted') } },
+            },
+          }),
+        ],
+      }),
+    );
+  }
+}

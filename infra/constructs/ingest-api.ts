@@ -1,0 +1,165 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { CampaignEventType } from '../../functions/shared/campaign-event-types.js';
+import { METRIC_SERVICES } from '../../functions/shared/metrics-catalog.js';
+import type { Config } from '../config.js';
+import type { EndpointKey } from './endpoint-key.js';
+import type { EventTable } from './event-table.js';
+import { ProjectFunction, retentionFromDays } from './project-function.js';
+
+/** Path of the one route Campaign posts event batches to. */
+export const EVENTS_PATH = 'events';
+export const STAGE_NAME = 'prod';
+
+export interface IngestApiProps {
+  readonly api: Config['api'];
+  readonly eventTypes: readonly CampaignEventType[];
+  readonly retentionDays: number;
+  readonly logRetentionDays: number;
+  readonly metricsNamespace: string;
+  readonly eventTable: EventTable;
+  readonly endpointKey: EndpointKey;
+}
+
+/**
+ * The public edge: a regional REST API with one POST route, guarded by a source-IP resource policy,
+ * stage throttling and JSON access logs, in front of the ingest Lambda (which authenticates the
+ * endpoint key before reading the body, validates, stores and answers).
+ */
+export class IngestApi extends Construct {
+  readonly restApi: apigateway.RestApi;
+  readonly ingestFunction: ProjectFunction;
+  readonly accessLogs: logs.LogGroup;
+  /** URL Campaign posts to: https://<id>.execute-api.<region>.amazonaws.com/prod/events */
+  readonly endpointUrl: string;
+
+  constructor(scope: Construct, id: string, props: IngestApiProps) {
+    super(scope, id);
+    const { api } = props;
+    if (api.throttlingBurstLimit < api.throttlingRateLimit) {
+      throw new Error(
+        `campaignEvents.api.throttlingBurstLimit (${api.throttlingBurstLimit}) must be at least ` +
+          `throttlingRateLimit (${api.throttlingRateLimit})`,
+      );
+    }
+
+    this.ingestFunction = new ProjectFunction(this, 'IngestFunction', {
+      entryFolder: 'ingest',
+      description: 'Authenticates, validates and stores Campaign webhook event batches',
+      serviceName: METRIC_SERVICES.ingest,
+      metricsNamespace: props.metricsNamespace,
+      logRetentionDays: props.logRetentionDays,
+      memorySize: 512,
+      // API Gateway gives up after 29 s; the handler must answer (or fail) before that.
+      timeout: Duration.seconds(28),
+      environment: {
+        MAX_BODY_BYTES: String(api.maxBodyBytes),
+        MAX_EVENTS_PER_BATCH: String(api.maxEventsPerBatch),
+        RETENTION_DAYS: String(props.retentionDays),
+        EVENT_TYPES: props.eventTypes.join(','),
+      },
+    });
+    props.eventTable.bindWriter(this.ingestFunction);
+    props.endpointKey.bindReader(this.ingestFunction);
+
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: retentionFromDays(props.logRetentionDays),
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.restApi = new apigateway.RestApi(this, 'RestApi', {
+      restApiName: `${Stack.of(this).stackName}-campaign-webhooks`,
+      description: 'Receives Optimizely Campaign webhook event batches',
+      endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
+      policy: sourceIpPolicy(api.allowAnySourceIp ? undefined : api.allowedSourceIps),
+      // Creates the account-level role API Gateway needs to write logs, if the account has none; retained
+      // on destroy because every REST API in the account and region shares it.
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      deployOptions: {
+        stageName: STAGE_NAME,
+        throttlingRateLimit: api.throttlingRateLimit,
+        throttlingBurstLimit: api.throttlingBurstLimit,
+        tracingEnabled: true,
+        metricsEnabled: true,
+        // Execution logs at ERROR only, and never request bodies: they carry recipient addresses.
+        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogs),
+        accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields({
+          caller: false,
+          httpMethod: true,
+          ip: true,
+          protocol: true,
+          requestTime: true,
+          resourcePath: true,
+          responseLength: true,
+          status: true,
+          user: false,
+        }),
+      },
+    });
+
+    const events = this.restApi.root.addResource(EVENTS_PATH);
+    events.addMethod('POST', new apigateway.LambdaIntegration(this.ingestFunction, { proxy: true }));
+    this.endpointUrl = this.restApi.urlForPath(`/${EVENTS_PATH}`);
+
+    this.acknowledgeNagFindings();
+  }
+
+  private acknowledgeNagFindings(): void {
+    const reasonNoApiAuthorizer =
+      'Campaign can only send a static header (keyAuth); the ingest Lambda checks it in constant time ' +
+      'against the generated endpoint key before reading the body, behind a source-IP resource policy.';
+    Validations.of(this.restApi).acknowledge({ id: 'AwsSolutions-APIG4', reason: reasonNoApiAuthorizer });
+    Validations.of(this.restApi).acknowledge({ id: 'AwsSolutions-COG4', reason: reasonNoApiAuthorizer });
+    Validations.of(this.restApi).acknowledge({
+      id: 'AwsSolutions-APIG2',
+      reason:
+        'The ingest Lambda validates every request (content type, size, JSON, schema) and answers a precise 4xx.',
+    });
+    Validations.of(this.restApi).acknowledge({
+      id: 'AwsSolutions-APIG3',
+      reason:
+        'The API admits only the configured source IPs (resource policy) and is throttled per stage; ' +
+        'a WAF web ACL can be associated by the platform team if required.',
+    });
+    Validations.of(this.restApi).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      reason:
+        'The AWS-managed policy is the documented way to let API Gateway write execution and access logs.',
+    });
+  }
+}
+
+/**
+ * Resource policy: everyone may invoke unless the source IP is outside the allow list. Without a list,
+ * the API is open to any address (authentication still applies).
+ */
+function sourceIpPolicy(allowedSourceIps: readonly string[] | undefined): iam.PolicyDocument {
+  const invoke = 'execute-api:Invoke';
+  const anyMethod = 'execute-api:/*';
+  const statements = [
+    new iam.PolicyStatement({
+      effect: iam.Effect.ALLOW,
+      principals: [new iam.AnyPrincipal()],
+      actions: [invoke],
+      resources: [anyMethod],
+    }),
+  ];
+  if (allowedSourceIps) {
+    statements.push(
+      new iam.PolicyStatement({
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: [invoke],
+        resources: [anyMethod],
+        conditions: { NotIpAddress: { 'aws:SourceIp': [...allowedSourceIps] } },
+      }),
+    );
+  }
+  return new iam.PolicyDocument({ statements });
+}
