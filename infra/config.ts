@@ -79,6 +79,10 @@ const ThresholdsSchema = v.strictObject({
   eventDelaySeconds: v.optional(positiveInt, 900),
   hardBounceRatePercent: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(100)), 5),
   spamComplaintsPerHour: v.optional(positiveInt, 10),
+  /** Errors of one project function in 5 minutes that raise its errors alarm. */
+  lambdaErrorsPer5Minutes: v.optional(positiveInt, 1),
+  /** Fewer `sent` events than this in the hour: the hard-bounce rate is not judged (too few to mean much). */
+  hardBounceMinSentPerHour: v.optional(positiveInt, 100),
 });
 
 const AlertsSchema = v.strictObject({

@@ -17,6 +17,8 @@ export const METRIC_SERVICES = {
 } as const;
 
 export const METRIC_DIMENSIONS = {
+  /** Powertools' default dimension: the emitting function, one of METRIC_SERVICES. */
+  service: 'service',
   eventType: 'EventType',
   reason: 'Reason',
 } as const;
@@ -30,7 +32,10 @@ export const METRICS = {
   eventsQuarantined: 'EventsQuarantined',
   /** ingest, per Reason (unauthorized, malformed, too-large, unsupported-media-type): rejected requests. */
   requestsRejected: 'RequestsRejected',
-  /** ingest, per EventType, unit Seconds: arrival time minus the event's own timestamp, when it has one. */
+  /**
+   * ingest, per EventType and total (service only), unit Seconds: arrival time minus the event's own
+   * timestamp, when it has one. The total feeds the delay alarm: an alarm reads at most 10 metrics.
+   */
   eventDelay: 'EventDelay',
   /** ingest, total only: accepted bounce events whose category is hard. */
   hardBounces: 'HardBounces',
@@ -40,7 +45,10 @@ export const METRICS = {
   spamComplaints: 'SpamComplaints',
   /** fan-out, per EventType: messages SNS accepted. */
   eventsPublished: 'EventsPublished',
-  /** fan-out, per EventType: messages SNS refused (retried, then parked in the DLQ). */
+  /**
+   * fan-out, per EventType and total (service only): messages SNS refused (retried, then parked in the
+   * DLQ). The total feeds the publish-failures alarm: an alarm reads at most 10 metrics.
+   */
   publishFailures: 'PublishFailures',
 } as const;
 
