@@ -61,9 +61,20 @@ export class FanOut extends Construct {
       retentionPeriod: Duration.days(14),
       removalPolicy: retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
+    const deadLetterQueueReason =
+      'This queue is the dead-letter destination of the fan-out; it has no consumer.';
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is the dead-letter destination of the fan-out; it has no consumer of its own.',
+      reason: deadLetterQueueReason,
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'Serverless-SQSRedrivePolicy',
+      reason: deadLetterQueueReason,
+    });
+    Validations.of(this.fanOutFunction).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason:
+        'Invoked by a stream event source mapping, whose on-failure destination is the dead-letter queue.',
     });
 
     this.fanOutFunction.addEventSource(

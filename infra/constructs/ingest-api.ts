@@ -111,6 +111,11 @@ export class IngestApi extends Construct {
   }
 
   private acknowledgeNagFindings(): void {
+    Validations.of(this.ingestFunction).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason:
+        'Invoked synchronously by API Gateway: a failure is answered 5xx and Campaign retries the batch.',
+    });
     const reasonNoApiAuthorizer =
       'Campaign can only send a static header (keyAuth); the ingest Lambda checks it in constant time ' +
       'against the generated endpoint key before reading the body, behind a source-IP resource policy.';

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -34,6 +35,7 @@ export interface ProjectFunctionProps {
 /**
  * The house Lambda function: Node.js 24 on arm64, esbuild-bundled ESM with source maps, X-Ray
  * tracing, JSON logs into a log group with retention, and Powertools configured by environment.
+ * Its role starts with nothing but writing to its own log group (no AWS-managed policy); grants add the rest.
  */
 export class ProjectFunction extends nodejs.NodejsFunction {
   constructor(scope: Construct, id: string, props: ProjectFunctionProps) {
@@ -41,7 +43,22 @@ export class ProjectFunction extends nodejs.NodejsFunction {
       retention: retentionFromDays(props.logRetentionDays ?? 30),
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
     });
+    const role = new iam.Role(scope, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${id}`,
+      inlinePolicies: {
+        WriteOwnLogs: new iam.PolicyDocument({
+          statements: [
+            new iam.PolicyStatement({
+              actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+              resources: [logGroup.logGroupArn],
+            }),
+          ],
+        }),
+      },
+    });
     super(scope, id, {
+      role,
       entry: path.join(FUNCTIONS_DIR, props.entryFolder, 'handler.ts'),
       handler: 'handler',
       description: props.description,
@@ -72,6 +89,19 @@ export class ProjectFunction extends nodejs.NodejsFunction {
         banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
       },
     });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) support no resource-level permissions.',
+    });
+    for (const kmsActionFamily of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Action::${kmsActionFamily}]`,
+        reason:
+          "CDK grants on the stack's customer-managed key use KMS action families; the resource is that one key " +
+          '(asserted in test/infra), never *.',
+      });
+    }
   }
 }
 

@@ -1,0 +1,245 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { CAMPAIGN_EVENT_TYPES } from '../../functions/shared/campaign-event-types.js';
+import { synthStack } from '../support/synth.js';
+
+describe('ingest API', () => {
+  const { template } = synthStack();
+
+  it('is a regional REST API whose resource policy denies every source but the Campaign sender', () => {
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', {
+      EndpointConfiguration: { Types: ['REGIONAL'] },
+      Policy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 'execute-api:Invoke',
+            Condition: { NotIpAddress: { 'aws:SourceIp': ['193.169.180.1/32'] } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('drops the allow list only when asked to', () => {
+    const open = synthStack({ api: { allowAnySourceIp: true } }).template;
+    const apis = Object.values(open.findResources('AWS::ApiGateway::RestApi'));
+    const statements = apis[0]?.Properties.Policy.Statement as Array<{ Effect: string }>;
+    expect(statements.map((statement) => statement.Effect)).toEqual(['Allow']);
+  });
+
+  it('has exactly one method: POST /events, proxied to the ingest function', () => {
+    template.resourceCountIs('AWS::ApiGateway::Method', 1);
+    template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'events' });
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'POST',
+      Integration: { Type: 'AWS_PROXY' },
+    });
+  });
+
+  it('throttles the stage, writes JSON access logs and never logs request bodies', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'prod',
+      TracingEnabled: true,
+      AccessLogSetting: {
+        DestinationArn: Match.anyValue(),
+        Format: Match.stringLikeRegexp('"requestId":"\\$context.requestId"'),
+      },
+      MethodSettings: [
+        Match.objectLike({
+          ThrottlingRateLimit: 50,
+          ThrottlingBurstLimit: 100,
+          LoggingLevel: 'ERROR',
+          DataTraceEnabled: false,
+        }),
+      ],
+    });
+  });
+
+  it('rejects a burst limit below the rate limit at synth time', () => {
+    expect(() => synthStack({ api: { throttlingRateLimit: 100, throttlingBurstLimit: 10 } })).toThrow(
+      /throttlingBurstLimit \(10\) must be at least throttlingRateLimit \(100\)/,
+    );
+  });
+
+  it('passes the body-size limit, batch limit, retention and event types to the ingest function', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('Authenticates, validates and stores'),
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      TracingConfig: { Mode: 'Active' },
+      Environment: {
+        Variables: Match.objectLike({
+          MAX_BODY_BYTES: '5000000',
+          MAX_EVENTS_PER_BATCH: '10000',
+          RETENTION_DAYS: '30',
+          EVENT_TYPES: CAMPAIGN_EVENT_TYPES.join(','),
+          AUTH_HEADER_NAME: 'X-Campaign-Webhook-Key',
+          ENDPOINT_KEY_SECRET_ID: Match.anyValue(),
+          TABLE_NAME: Match.anyValue(),
+        }),
+      },
+    });
+  });
+});
+
+describe('event table', () => {
+  const { template } = synthStack({ retentionDays: 7 });
+
+  it('is on-demand, KMS-encrypted, recoverable, expires items by TTL and streams new images', () => {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'eventKey', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+      Replicas: [
+        Match.objectLike({
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          DeletionProtectionEnabled: true,
+        }),
+      ],
+    });
+    template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain' });
+  });
+
+  it('lets the ingest function write with BatchWriteItem and nothing else', () => {
+    const policies = template.findResources('AWS::IAM::Policy', {
+      Properties: { PolicyName: Match.stringLikeRegexp('IngestFunction') },
+    });
+    const actions = Object.values(policies).flatMap((policy) =>
+      (policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>).flatMap((s) =>
+        Array.isArray(s.Action) ? s.Action : [s.Action],
+      ),
+    );
+    const dynamoActions = actions.filter((action) => action.startsWith('dynamodb:'));
+    expect(dynamoActions).toEqual(['dynamodb:BatchWriteItem']);
+    expect(actions).toContain('secretsmanager:GetSecretValue');
+    expect(actions).not.toContain('sns:Publish');
+  });
+
+  it('can be destroyed with the stack when retainData is false', () => {
+    const disposable = synthStack({ retainData: false }).template;
+    disposable.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Delete' });
+  });
+});
+
+describe('fan-out', () => {
+  const { template } = synthStack();
+
+  it('reads only INSERTs of accepted events from the stream, with bisect, bounded retries and a DLQ', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      StartingPosition: 'TRIM_HORIZON',
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+      FilterCriteria: {
+        Filters: [
+          {
+            Pattern: JSON.stringify({
+              eventName: ['INSERT'],
+              dynamodb: { NewImage: { status: { S: ['accepted'] } } },
+            }),
+          },
+        ],
+      },
+    });
+  });
+
+  it('has a KMS-encrypted dead-letter queue that only accepts TLS', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      KmsMasterKeyId: Match.anyValue(),
+      MessageRetentionPeriod: 1209600,
+    });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('gets every topic ARN by event type', () => {
+    const functions = template.findResources('AWS::Lambda::Function', {
+      Properties: { Description: Match.stringLikeRegexp('Publishes stored Campaign events') },
+    });
+    const variables = Object.values(functions)[0]?.Properties.Environment.Variables;
+    expect(variables.TOPIC_ARNS).toBeDefined();
+    expect(JSON.stringify(variables.TOPIC_ARNS)).toContain('"spamcomplaint\\":');
+  });
+});
+
+describe('event topics', () => {
+  it('creates one KMS-encrypted topic per event type, all 12 by default, with ARNs as outputs', () => {
+    const { template } = synthStack();
+    template.resourceCountIs('AWS::SNS::Topic', CAMPAIGN_EVENT_TYPES.length);
+    for (const eventType of CAMPAIGN_EVENT_TYPES) {
+      template.hasResourceProperties('AWS::SNS::Topic', {
+        TopicName: `TestStack-${eventType}`,
+        KmsMasterKeyId: Match.anyValue(),
+      });
+    }
+    const outputs = Object.keys(template.findOutputs('*'));
+    expect(outputs).toEqual(expect.arrayContaining(['TopicArnSent', 'TopicArnBounce', 'TopicArnArchive']));
+  });
+
+  it('creates only the configured types', () => {
+    const { template } = synthStack({ eventTypes: ['sent', 'bounce'] });
+    template.resourceCountIs('AWS::SNS::Topic', 2);
+  });
+});
+
+describe('endpoint key', () => {
+  it('is generated by Secrets Manager, so no key is in the template', () => {
+    const { template } = synthStack();
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: {
+        SecretStringTemplate: '{"previous":""}',
+        GenerateStringKey: 'current',
+        ExcludePunctuation: true,
+        PasswordLength: 48,
+      },
+      KmsKeyId: Match.anyValue(),
+    });
+    const json = JSON.stringify(template.toJSON());
+    expect(json).not.toMatch(/"SecretString"\s*:/);
+  });
+});
+
+describe('data key', () => {
+  it('is a customer-managed KMS key with rotation', () => {
+    const { template } = synthStack();
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+});
+
+describe('least privilege', () => {
+  it('never grants a KMS, DynamoDB, SNS, SQS or Secrets Manager action on every resource', () => {
+    const { template } = synthStack();
+    const scoped = /^(kms|dynamodb|sns|sqs|secretsmanager):/;
+    for (const [logicalId, policy] of Object.entries(template.findResources('AWS::IAM::Policy'))) {
+      for (const statement of policy.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>) {
+        const actions = [statement.Action].flat() as string[];
+        if (actions.some((action) => scoped.test(action))) {
+          expect({ logicalId, resource: statement.Resource }).not.toEqual({ logicalId, resource: '*' });
+        }
+      }
+    }
+  });
+
+  it('gives project functions no AWS-managed policy', () => {
+    const { template } = synthStack();
+    const roles = template.findResources('AWS::IAM::Role', {
+      Properties: {
+        AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'lambda.amazonaws.com' } }] },
+      },
+    });
+    const projectRoles = Object.entries(roles).filter(([logicalId]) => /Ingest|FanOut/.test(logicalId));
+    expect(projectRoles.length).toBeGreaterThanOrEqual(2);
+    for (const [, role] of projectRoles) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+});

@@ -1,0 +1,25 @@
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { type ConfigInput, parseConfig } from '../../infra/config.js';
+import { CampaignEventsStack } from '../../infra/stack.js';
+
+export const EXAMPLE_CONFIG: ConfigInput = {
+  campaign: { clientIds: [100001], verifyMailingId: 900001 },
+};
+
+/**
+ * Synthesizes the stack for assertions. Bundling is skipped (`aws:cdk:bundling-stacks: []`): these
+ * tests look at the template, and esbuild runs in `cdk synth` (CI) instead.
+ */
+export function synthStack(overrides: Partial<ConfigInput> = {}): {
+  stack: CampaignEventsStack;
+  template: Template;
+} {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const config = parseConfig({ ...EXAMPLE_CONFIG, ...overrides });
+  const stack = new CampaignEventsStack(app, 'TestStack', {
+    config,
+    env: { account: '123456789012', region: 'eu-central-1' },
+  });
+  return { stack, template: Template.fromStack(stack) };
+}
