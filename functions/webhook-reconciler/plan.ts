@@ -146,7 +146,7 @@ export function writeCount(plan: ReconcilePlan): number {
 export function describeAction(action: WebhookAction): string {
   switch (action.kind) {
     case 'create':
-      return `create and activate a ${action.type} webhook`;
+      return `create and activate the ${action.type} webhook`;
     case 'update':
       return `update webhook ${action.webhookId} (${action.type}): ${action.changes.join(', ')}`;
     case 'activate':
