@@ -1,0 +1,40 @@
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { EndpointKeyVerifier } from './endpoint-keys.js';
+import { headerValue, jsonResponse } from './http.js';
+
+export interface AuthenticateOptions {
+  /** Header carrying the endpoint key, matched case-insensitively. */
+  readonly headerName: string;
+  readonly verifier: EndpointKeyVerifier;
+  /** Called once per refused request (metrics, logs); never given the presented key. */
+  readonly onRejected?: (cause: 'missing-key' | 'wrong-key') => void;
+}
+
+/**
+ * middy middleware that authenticates a request from its key header alone, before anything reads the
+ * body. A refused request gets 401 with `{"message":"Unauthorized"}` and nothing else, whatever the cause.
+ */
+export function authenticate(
+  options: AuthenticateOptions,
+): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
+  return {
+    name: 'authenticate',
+    before: async (request) => {
+      const presented = headerValue(request.event, options.headerName);
+      if (presented === undefined || presented === '') {
+        options.onRejected?.('missing-key');
+        return unauthorized();
+      }
+      if (!(await options.verifier.verify(presented))) {
+        options.onRejected?.('wrong-key');
+        return unauthorized();
+      }
+      return undefined;
+    },
+  };
+}
+
+function unauthorized(): APIGatewayProxyResult {
+  return jsonResponse(401, { message: 'Unauthorized' });
+}

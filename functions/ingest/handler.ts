@@ -1,0 +1,27 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createEventStore } from '../shared/event-store.js';
+import { ingestConfigFromEnv } from './config.js';
+import { createEndpointKeyVerifier } from './endpoint-keys.js';
+import { createIngestHandler } from './ingest-handler.js';
+
+/** Seconds Powertools caches the endpoint key secret (a rotation is picked up sooner, see endpoint-keys.ts). */
+const SECRET_CACHE_SECONDS = 300;
+
+const config = ingestConfigFromEnv();
+const logger = new Logger();
+const metrics = new Metrics();
+const dynamodb = new DynamoDBClient({});
+
+export const handler = createIngestHandler({
+  config,
+  logger,
+  metrics,
+  store: createEventStore({ client: dynamodb, tableName: config.tableName }),
+  keyVerifier: createEndpointKeyVerifier({
+    load: ({ forceFetch }) =>
+      getSecret(config.endpointKeySecretId, { transform: 'json', maxAge: SECRET_CACHE_SECONDS, forceFetch }),
+  }),
+});

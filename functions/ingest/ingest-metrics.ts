@@ -1,0 +1,35 @@
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { METRIC_DIMENSIONS, METRICS, type RejectionReason } from '../shared/metrics-catalog.js';
+import { publishMetrics } from '../shared/metrics-publishing.js';
+import type { IngestSummary } from './ingest-batch.js';
+
+/**
+ * The ingest metrics of metrics-catalog.ts for a stored batch: totals under the `service` dimension
+ * alone (zeros included, so rates and alarms see every batch), then per-type counts and delays under
+ * `EventType`.
+ */
+export function publishIngestMetrics(metrics: Metrics, summary: IngestSummary): void {
+  const count = (name: string, value: number) => ({ name, unit: MetricUnit.Count, values: [value] });
+  publishMetrics(metrics, {}, [
+    count(METRICS.eventsReceived, summary.received),
+    count(METRICS.eventsAccepted, summary.accepted),
+    count(METRICS.eventsQuarantined, summary.quarantined),
+    count(METRICS.hardBounces, summary.bounces.hard),
+    count(METRICS.softBounces, summary.bounces.soft),
+    count(METRICS.spamComplaints, summary.byType.get('spamcomplaint')?.accepted ?? 0),
+  ]);
+  for (const [eventType, tally] of summary.byType) {
+    publishMetrics(metrics, { [METRIC_DIMENSIONS.eventType]: eventType }, [
+      count(METRICS.eventsReceived, tally.received),
+      count(METRICS.eventsAccepted, tally.accepted),
+      { name: METRICS.eventDelay, unit: MetricUnit.Seconds, values: tally.delaysSeconds },
+    ]);
+  }
+}
+
+/** One refused request, under its `Reason`. */
+export function publishRejection(metrics: Metrics, reason: RejectionReason): void {
+  publishMetrics(metrics, { [METRIC_DIMENSIONS.reason]: reason }, [
+    { name: METRICS.requestsRejected, unit: MetricUnit.Count, values: [1] },
+  ]);
+}

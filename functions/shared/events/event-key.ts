@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+import type { CampaignEventType } from '../campaign-event-types.js';
+import { canonicalJson } from './canonical-json.js';
+
+/** Prefix of the keys of quarantined events (never a registration type name, so never a topic). */
+export const QUARANTINE_KEY_PREFIX = 'quarantine';
+
+/**
+ * The idempotency key of a valid event: `<eventType>#<sha256 hex of the canonical JSON of the raw event>`.
+ *
+ * What goes in, and why:
+ * - The event exactly as received (before normalization), in canonical form: keys sorted at every
+ *   level, no whitespace (see {@link canonicalJson}). Campaign sends no per-event id, so the content is
+ *   the only identity an event has. A redelivered batch carries the same events with the same content,
+ *   so each one maps to the same key and overwrites its own item instead of adding a second one; key
+ *   order or formatting that changes between deliveries does not change the key.
+ * - Every field, including ones the product does not read (timestamps, link, bounce reason): leaving
+ *   any out could merge two events that really differ in it.
+ * - The registration type name as a prefix, so keys group by type when read and the key alone says
+ *   which topic the event belongs to.
+ * - Nothing from the request (receive time, batch position, source IP): a redelivery must produce
+ *   the same key.
+ *
+ * Consequence: two genuinely distinct events with identical content (same type, client, mailing,
+ * recipient, link and timestamp, and no other differing field) collapse into one item and one
+ * message. With a per-event timestamp in the payload this needs two identical events in the same
+ * instant; without one, repeated identical actions (say, two opens of a mailing by one recipient) are
+ * indistinguishable and counted once.
+ */
+export function eventKeyFor(eventType: CampaignEventType, rawEvent: unknown): string {
+  return `${eventType}#${contentHash(rawEvent)}`;
+}
+
+/**
+ * The key of a quarantined event: `quarantine#<sha256 hex of the canonical JSON of the raw event>`,
+ * deterministic for the same reason as {@link eventKeyFor}, so a redelivered invalid event overwrites
+ * its own quarantine item.
+ */
+export function quarantineKeyFor(rawEvent: unknown): string {
+  return `${QUARANTINE_KEY_PREFIX}#${contentHash(rawEvent)}`;
+}
+
+function contentHash(rawEvent: unknown): string {
+  return createHash('sha256').update(canonicalJson(rawEvent)).digest('hex');
+}
