@@ -8,11 +8,13 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { CampaignEventType } from '../functions/shared/campaign-event-types.js';
 import type { Config } from './config.js';
+import { Alerting } from './constructs/alerting.js';
 import { EndpointKey } from './constructs/endpoint-key.js';
 import { EventTable } from './constructs/event-table.js';
 import { EventTopics } from './constructs/event-topics.js';
 import { FanOut } from './constructs/fan-out.js';
 import { IngestApi } from './constructs/ingest-api.js';
+import { Monitoring } from './constructs/monitoring.js';
 import type { ProjectFunction } from './constructs/project-function.js';
 
 export interface CampaignEventsStackProps extends StackProps {
@@ -32,6 +34,10 @@ export class CampaignEventsStack extends Stack {
   readonly fanOutFunction: ProjectFunction;
   readonly fanOutDeadLetterQueue: sqs.Queue;
   readonly eventTopics: ReadonlyMap<CampaignEventType, sns.Topic>;
+  /** Alerts topic, email/Slack/Chatbot subscribers, alarm formatter. */
+  readonly alerting: Alerting;
+  /** Operational and business alarms, and the dashboard. */
+  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: CampaignEventsStackProps) {
     super(scope, id, props);
@@ -85,6 +91,44 @@ export class CampaignEventsStack extends Stack {
     this.fanOutFunction = fanOut.fanOutFunction;
     this.fanOutDeadLetterQueue = fanOut.deadLetterQueue;
 
+    this.alerting = new Alerting(this, 'Alerting', {
+      metricsNamespace: config.metricsNamespace,
+      emails: config.alerts.emails,
+      emailMinSeverity: config.alerts.emailMinSeverity,
+      slackWebhookSecretName: config.alerts.slackWebhookSecretName,
+      chatbotSlack: config.alerts.chatbotSlack,
+      logRetentionDays: config.logRetentionDays,
+      retainQueues: config.retainData,
+    });
+    const slackNotifier = this.alerting.slackNotifier;
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      router: this.alerting,
+      metricsNamespace: config.metricsNamespace,
+      eventTypes: config.eventTypes,
+      thresholds: config.alerts.thresholds,
+      dispatchSilence: config.alerts.dispatchSilence,
+      apiStage: this.restApi.deploymentStage,
+      fanOutFunction: this.fanOutFunction,
+      // Every project function: add new ones (e.g. the webhook reconciler) here.
+      watchedFunctions: [
+        { name: 'ingest', function: this.ingestFunction, errorSeverity: 'critical' },
+        { name: 'fan-out', function: this.fanOutFunction },
+        ...(slackNotifier ? [{ name: 'slack-notifier', function: slackNotifier }] : []),
+      ],
+      deadLetterQueues: [
+        {
+          name: 'fan-out',
+          queue: this.fanOutDeadLetterQueue,
+          meaning:
+            'Stored events could not be published to their SNS topics after every retry: subscribers lack them.',
+          firstAction:
+            'Read a message (it names the stream records) and the fan-out logs; fix the cause, then replay those events from the table.',
+        },
+      ],
+      eventTopics: this.eventTopics,
+      additionalAlarms: this.alerting.alarms,
+    });
+
     new CfnOutput(this, 'EndpointUrl', {
       description: 'URL the Campaign webhooks post event batches to',
       value: this.endpointUrl,
@@ -95,6 +139,14 @@ export class CampaignEventsStack extends Stack {
       value: this.endpointKeySecret.secretArn,
     });
     new CfnOutput(this, 'EventTableName', { value: this.table.tableName });
+    new CfnOutput(this, 'AlertsTopicArn', {
+      description: 'Every alert (formatted, with a severity attribute); subscribe more channels here',
+      value: this.alerting.alertsTopic.topicArn,
+    });
+    new CfnOutput(this, 'DashboardUrl', {
+      description: 'CloudWatch operations dashboard',
+      value: this.monitoring.dashboardUrl,
+    });
     new CfnOutput(this, 'FanOutDeadLetterQueueUrl', {
       description: 'Stream batches the fan-out could not publish after its retries',
       value: this.fanOutDeadLetterQueue.queueUrl,
