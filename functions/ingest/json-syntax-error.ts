@@ -40,7 +40,8 @@ function codePoint(character: string): string {
 }
 
 const WHITESPACE = new Set([' ', '\t', '\n', '\r']);
-const NUMBER = /-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
+const isDigit = (character: string | undefined) =>
+  character !== undefined && character >= '0' && character <= '9';
 const ESCAPE = /\\(["\\/bfnrt]|u[0-9a-fA-F]{4})/y;
 
 /** A recursive-descent JSON recognizer; each method returns the failing offset, or undefined. */
@@ -67,25 +68,40 @@ class Scanner {
         return undefined;
       }
     }
-    NUMBER.lastIndex = this.at;
-    if (NUMBER.test(this.text)) {
-      this.at = NUMBER.lastIndex;
-      return undefined;
-    }
+    if (character === '-' || isDigit(character)) return this.number();
     return this.literalFailure();
   }
 
-  /** Where a partial literal (`tru`, `-`, `1.`) stops matching, so the position names the bad character. */
+  /** Where a partial literal (`tru`, `nul`) stops matching, so the position names the bad character. */
   private literalFailure(): number {
     for (const literal of ['true', 'false', 'null']) {
       let length = 0;
       while (length < literal.length && this.text[this.at + length] === literal[length]) length++;
       if (length > 0) return this.at + length;
     }
-    let end = this.at;
-    if (this.text[end] === '-') end++;
-    while (end < this.text.length && /[0-9.eE+-]/.test(this.text[end] as string)) end++;
-    return end > this.at ? Math.min(end, this.text.length) : this.at;
+    return this.at;
+  }
+
+  private number(): number | undefined {
+    if (this.text[this.at] === '-') this.at++;
+    if (this.text[this.at] === '0') this.at++;
+    else if (this.digits() === 0) return this.at;
+    if (this.text[this.at] === '.') {
+      this.at++;
+      if (this.digits() === 0) return this.at;
+    }
+    if (this.text[this.at] === 'e' || this.text[this.at] === 'E') {
+      this.at++;
+      if (this.text[this.at] === '+' || this.text[this.at] === '-') this.at++;
+      if (this.digits() === 0) return this.at;
+    }
+    return undefined;
+  }
+
+  private digits(): number {
+    const start = this.at;
+    while (isDigit(this.text[this.at])) this.at++;
+    return this.at - start;
   }
 
   private object(): number | undefined {
@@ -141,7 +157,8 @@ class Scanner {
       }
       if (character === '\\') {
         ESCAPE.lastIndex = this.at;
-        if (!ESCAPE.test(this.text)) return this.at;
+        // Like V8, point at the character after the backslash that makes the escape invalid.
+        if (!ESCAPE.test(this.text)) return this.at + 1;
         this.at = ESCAPE.lastIndex;
         continue;
       }

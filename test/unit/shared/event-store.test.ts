@@ -1,0 +1,135 @@
+import type {
+  BatchWriteItemCommand,
+  BatchWriteItemCommandOutput,
+  WriteRequest,
+} from '@aws-sdk/client-dynamodb';
+import { describe, expect, it } from 'vitest';
+import {
+  BATCH_WRITE_LIMIT,
+  createEventStore,
+  EventStoreError,
+} from '../../../functions/shared/event-store.js';
+import { acceptedItem, type EventItem } from '../../../functions/shared/events/stored-event.js';
+
+const times = { receivedAt: new Date('2025-03-01T10:00:00Z'), retentionDays: 30 };
+
+function items(count: number, offset = 0): EventItem[] {
+  return Array.from({ length: count }, (_, index) => {
+    const raw = { type: 'open', clientId: 1, mailingId: 2, recipientId: `r${index + offset}` };
+    return acceptedItem({ ...raw, type: 'open' }, raw, JSON.stringify(raw), times);
+  });
+}
+
+/** A BatchWriteItem client that records each call and answers with `respond` (default: all processed). */
+function fakeClient(respond?: (requests: WriteRequest[], call: number) => WriteRequest[] | Error) {
+  const calls: WriteRequest[][] = [];
+  return {
+    calls,
+    async send(command: BatchWriteItemCommand): Promise<BatchWriteItemCommandOutput> {
+      const requests = command.input.RequestItems?.events ?? [];
+      calls.push(requests);
+      const keys = requests.map((request) => request.PutRequest?.Item?.eventKey?.S);
+      if (new Set(keys).size !== keys.length) throw new Error('ValidationException: duplicate keys');
+      const answer = respond?.(requests, calls.length) ?? [];
+      if (answer instanceof Error) throw answer;
+      return { $metadata: {}, UnprocessedItems: answer.length > 0 ? { events: answer } : {} };
+    },
+  };
+}
+
+const noSleep = async () => {};
+const keysOf = (requests: WriteRequest[]) => requests.map((request) => request.PutRequest?.Item?.eventKey?.S);
+
+describe('createEventStore', () => {
+  it('writes in chunks of 25 and reports what it wrote', async () => {
+    const client = fakeClient();
+    const store = createEventStore({ client, tableName: 'events', sleep: noSleep });
+    const result = await store.putAll(items(60));
+    expect(client.calls.map((call) => call.length).sort((a, b) => b - a)).toEqual([25, 25, 10]);
+    expect(result).toEqual({ itemsWritten: 60, requests: 3, retries: 0 });
+    expect(new Set(client.calls.flatMap(keysOf)).size).toBe(60);
+    expect(BATCH_WRITE_LIMIT).toBe(25);
+  });
+
+  it('writes an item named twice in one call once, since DynamoDB rejects duplicate keys', async () => {
+    const client = fakeClient();
+    const store = createEventStore({ client, tableName: 'events', sleep: noSleep });
+    const batch = [...items(3), ...items(3)];
+    const result = await store.putAll(batch);
+    expect(result.itemsWritten).toBe(3);
+    expect(client.calls.flat()).toHaveLength(3);
+  });
+
+  it('makes no call for an empty list', async () => {
+    const client = fakeClient();
+    const result = await createEventStore({ client, tableName: 'events' }).putAll([]);
+    expect(result).toEqual({ itemsWritten: 0, requests: 0, retries: 0 });
+    expect(client.calls).toHaveLength(0);
+  });
+
+  it('re-sends only unprocessed items, with growing jittered backoff', async () => {
+    const sleeps: number[] = [];
+    // The first two calls leave their last item unprocessed.
+    const client = fakeClient((requests, call) => (call <= 2 ? requests.slice(-1) : []));
+    const store = createEventStore({
+      client,
+      tableName: 'events',
+      concurrency: 1,
+      baseDelayMs: 100,
+      random: () => 0.5,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+    });
+    const result = await store.putAll(items(5));
+    expect(client.calls.map((call) => call.length)).toEqual([5, 1, 1]);
+    expect(keysOf(client.calls[1] ?? [])).toEqual(keysOf(client.calls[0] ?? []).slice(-1));
+    expect(sleeps).toEqual([50, 100]);
+    expect(result).toEqual({ itemsWritten: 5, requests: 3, retries: 2 });
+  });
+
+  it('caps the backoff', async () => {
+    const sleeps: number[] = [];
+    let left = 6;
+    const client = fakeClient((requests) => (left-- > 0 ? requests : []));
+    const store = createEventStore({
+      client,
+      tableName: 'events',
+      baseDelayMs: 100,
+      maxDelayMs: 300,
+      random: () => 0.999,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+    });
+    await store.putAll(items(1));
+    expect(sleeps).toEqual([99, 199, 299, 299, 299, 299]);
+  });
+
+  it('throws a typed error naming the unconfirmed keys when items stay unprocessed', async () => {
+    const client = fakeClient((requests) => requests);
+    const store = createEventStore({ client, tableName: 'events', maxAttempts: 3, sleep: noSleep });
+    const batch = items(2);
+    const error = await store.putAll(batch).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(EventStoreError);
+    expect((error as EventStoreError).message).toMatch(
+      /2 items still unprocessed after 3 BatchWriteItem attempts/,
+    );
+    expect((error as EventStoreError).unconfirmedKeys).toEqual(batch.map((item) => item.eventKey));
+    expect(client.calls).toHaveLength(3);
+  });
+
+  it('throws a typed error when DynamoDB fails, after the other chunks were tried', async () => {
+    const failure = Object.assign(new Error('Service unavailable'), { name: 'InternalServerError' });
+    const client = fakeClient((_requests, call) => (call === 1 ? failure : []));
+    const store = createEventStore({ client, tableName: 'events', concurrency: 1, sleep: noSleep });
+    const error = (await store.putAll(items(30)).catch((caught: unknown) => caught)) as EventStoreError;
+    expect(error).toBeInstanceOf(EventStoreError);
+    expect(error.message).toMatch(
+      /1 of 2 chunks not stored; first: BatchWriteItem failed: InternalServerError/,
+    );
+    expect(error.unconfirmedKeys).toHaveLength(25);
+    expect(error.cause).toBe(failure);
+    expect(client.calls).toHaveLength(2);
+  });
+});

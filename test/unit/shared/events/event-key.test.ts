@@ -1,0 +1,59 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { canonicalJson } from '../../../../functions/shared/events/canonical-json.js';
+import { eventKeyFor, quarantineKeyFor } from '../../../../functions/shared/events/event-key.js';
+import { parseJsonLosslessly } from '../../../../functions/shared/events/lossless-json.js';
+
+describe('canonicalJson', () => {
+  it('sorts keys at every level and drops whitespace', () => {
+    const value = JSON.parse('{ "b": [ { "z": 1, "a": 2 } ], "a": { "y": null, "x": "s" } }');
+    expect(canonicalJson(value)).toBe('{"a":{"x":"s","y":null},"b":[{"a":2,"z":1}]}');
+  });
+
+  it('keeps array order and distinguishes types', () => {
+    expect(canonicalJson([2, 1])).not.toBe(canonicalJson([1, 2]));
+    expect(canonicalJson({ a: 1 })).not.toBe(canonicalJson({ a: '1' }));
+    expect(canonicalJson('x')).toBe('"x"');
+  });
+
+  it('writes numbers kept as raw JSON with their exact digits', () => {
+    expect(canonicalJson(parseJsonLosslessly('{"id":123456789012345678901}'))).toBe(
+      '{"id":123456789012345678901}',
+    );
+  });
+});
+
+describe('eventKeyFor', () => {
+  const event = { type: 'open', clientId: 1, mailingId: 2, recipientId: 'r' };
+
+  it('is the type and the SHA-256 of the canonical raw event', () => {
+    const expected = createHash('sha256').update(
+      '{"clientId":1,"mailingId":2,"recipientId":"r","type":"open"}',
+    );
+    expect(eventKeyFor('open', event)).toBe(`open#${expected.digest('hex')}`);
+  });
+
+  it('is the same for the same content in another key order or layout', () => {
+    const reordered = JSON.parse('{ "recipientId": "r", "type": "open", "mailingId": 2, "clientId": 1 }');
+    expect(eventKeyFor('open', reordered)).toBe(eventKeyFor('open', event));
+  });
+
+  it('differs when any field differs, including ones the product does not read', () => {
+    const key = eventKeyFor('open', event);
+    expect(eventKeyFor('open', { ...event, recipientId: 's' })).not.toBe(key);
+    expect(eventKeyFor('open', { ...event, created: '2025-01-01T00:00:00Z' })).not.toBe(key);
+  });
+
+  it('uses the registration type as prefix, so the raw type name still counts in the hash', () => {
+    const archived = { type: 'archived', clientId: 1, recipientId: 'r' };
+    expect(eventKeyFor('archive', archived)).toMatch(/^archive#[0-9a-f]{64}$/);
+  });
+});
+
+describe('quarantineKeyFor', () => {
+  it('is deterministic for any JSON value and never a type prefix', () => {
+    expect(quarantineKeyFor('just a string')).toBe(quarantineKeyFor('just a string'));
+    expect(quarantineKeyFor({ a: 1, b: 2 })).toBe(quarantineKeyFor({ b: 2, a: 1 }));
+    expect(quarantineKeyFor(null)).toMatch(/^quarantine#[0-9a-f]{64}$/);
+  });
+});

@@ -1,0 +1,47 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { afterEach, describe, expect, it } from 'vitest';
+import { publishMetrics } from '../../../functions/shared/metrics-publishing.js';
+import { capturedMetrics } from './emf.js';
+
+describe('publishMetrics', () => {
+  let restore = () => {};
+  afterEach(() => restore());
+
+  it('publishes the values under exactly the given dimensions plus service', () => {
+    const captured = capturedMetrics('ingest');
+    restore = captured.restore;
+    publishMetrics(captured.metrics, { EventType: 'open' }, [
+      { name: 'EventsAccepted', unit: MetricUnit.Count, values: [3] },
+      { name: 'EventDelay', unit: MetricUnit.Seconds, values: [1, 2] },
+      { name: 'Skipped', unit: MetricUnit.Count, values: [] },
+    ]);
+    publishMetrics(captured.metrics, {}, [{ name: 'EventsAccepted', unit: MetricUnit.Count, values: [3] }]);
+    expect(captured.documents()).toEqual([
+      {
+        dimensions: { service: 'ingest', EventType: 'open' },
+        values: { EventsAccepted: 3, EventDelay: [1, 2] },
+        units: { EventsAccepted: 'Count', EventDelay: 'Seconds' },
+      },
+      {
+        dimensions: { service: 'ingest' },
+        values: { EventsAccepted: 3 },
+        units: { EventsAccepted: 'Count' },
+      },
+    ]);
+  });
+
+  it('splits more than 99 values over documents that all keep the dimensions', () => {
+    const captured = capturedMetrics();
+    restore = captured.restore;
+    const delays = Array.from({ length: 250 }, (_, index) => index);
+    publishMetrics(captured.metrics, { EventType: 'click' }, [
+      { name: 'EventDelay', unit: MetricUnit.Seconds, values: delays },
+    ]);
+    const documents = captured.documents();
+    expect(documents.map((document) => (document.values.EventDelay as number[]).length)).toEqual([
+      99, 99, 52,
+    ]);
+    expect(documents.every((document) => document.dimensions.EventType === 'click')).toBe(true);
+    expect(documents.flatMap((document) => document.values.EventDelay)).toEqual(delays);
+  });
+});
