@@ -42,7 +42,12 @@ describe('authenticate', () => {
   it('answers 401 "Unauthorized" and never runs the handler for a wrong or missing key', async () => {
     const rejections: string[] = [];
     const { handler, seenBodies } = handlerBehindAuth(rejections);
-    for (const headers of [{ 'X-Campaign-Webhook-Key': 'wrong' }, {}, { 'X-Campaign-Webhook-Key': '' }]) {
+    const cases: Array<Record<string, string>> = [
+      { 'X-Campaign-Webhook-Key': 'wrong' },
+      {},
+      { 'X-Campaign-Webhook-Key': '' },
+    ];
+    for (const headers of cases) {
       const response = await handler(request(headers, 'not even json'), context);
       expect(response).toEqual({
         statusCode: 401,
