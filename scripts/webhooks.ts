@@ -264,10 +264,11 @@ class CommandContext {
 }
 
 async function listCommand(context: CommandContext): Promise<number> {
+  const clientIds = context.clientIds();
+  const target = context.options['target-url'] === undefined ? undefined : context.targetUrl();
   const client = await context.campaignClient();
-  const target = context.options['target-url'];
   const rows: Array<Record<string, unknown>> = [];
-  for (const clientId of context.clientIds()) {
+  for (const clientId of clientIds) {
     for (const webhook of await client.listWebhooks(clientId)) {
       rows.push({
         clientId,
@@ -287,7 +288,7 @@ async function listCommand(context: CommandContext): Promise<number> {
     return 0;
   }
   if (rows.length === 0) {
-    context.io.stdout(`No webhooks for client(s) ${context.clientIds().join(', ')}.`);
+    context.io.stdout(`No webhooks for client(s) ${clientIds.join(', ')}.`);
     return 0;
   }
   const columns = [
@@ -336,6 +337,7 @@ async function rotateKeyCommand(context: CommandContext): Promise<number> {
   const clientIds = context.clientIds();
   const waitSeconds =
     context.options.wait === undefined ? 35 : nonNegativeInteger(context.options.wait, '--wait');
+  context.endpointSecretId();
   const client = await context.campaignClient();
   let keys = await context.readEndpointKeys();
 
@@ -413,9 +415,10 @@ async function finishRotationCommand(context: CommandContext): Promise<number> {
 async function removeCommand(context: CommandContext): Promise<number> {
   const targetUrl = context.targetUrl();
   const eventTypes = context.eventTypes();
+  const clientIds = context.clientIds();
   const client = await context.campaignClient();
   let failed = false;
-  for (const clientId of context.clientIds()) {
+  for (const clientId of clientIds) {
     const scope = { clientId, targetUrls: [targetUrl], ...(eventTypes ? { eventTypes } : {}) };
     if (!context.options.yes) {
       const plan = planRemoval(scope, await client.listWebhooks(clientId));
