@@ -65,7 +65,10 @@ export function networkError(code: string): Error {
   return new TypeError('fetch failed', { cause });
 }
 
-export function webhook(id: number | string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function webhook(
+  id: number | string,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     id,
     type: 'sent',
