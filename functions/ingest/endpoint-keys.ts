@@ -31,7 +31,7 @@ export class EndpointKeySecretError extends Error {
 
 export function createEndpointKeyVerifier(options: EndpointKeyVerifierOptions): EndpointKeyVerifier {
   const refetchAfterMs = options.refetchAfterMs ?? 30_000;
-  const now = options.now ?? Date.now;
+  const now = options.now ?? (() => Date.now());
   let lastValue: unknown;
   let lastDigests: readonly Buffer[] = [];
   let freshSince = Number.NEGATIVE_INFINITY;

@@ -18,7 +18,10 @@ export interface BatchWriteClient {
 export interface EventStoreOptions {
   readonly client: BatchWriteClient;
   readonly tableName: string;
-  /** Calls per chunk, the first included, before unprocessed items count as failed. @default 8 */
+  /**
+   * Calls per chunk, the first included, before unprocessed items count as failed. The default keeps the
+   * worst-case backoff (50+100+200+400+800 ms) well inside the function timeout. @default 6
+   */
   readonly maxAttempts?: number;
   /** Backoff before the first retry, doubled each retry (full jitter). @default 50 */
   readonly baseDelayMs?: number;
@@ -69,7 +72,7 @@ export interface EventStore {
  * (throttling, 5xx, network) happen inside each call as configured on the client.
  */
 export function createEventStore(options: EventStoreOptions): EventStore {
-  const maxAttempts = options.maxAttempts ?? 8;
+  const maxAttempts = options.maxAttempts ?? 6;
   const baseDelayMs = options.baseDelayMs ?? 50;
   const maxDelayMs = options.maxDelayMs ?? 2000;
   const concurrency = options.concurrency ?? 8;
