@@ -95,6 +95,7 @@ describe('createEventStore', () => {
     const store = createEventStore({
       client,
       tableName: 'events',
+      maxAttempts: 10,
       baseDelayMs: 100,
       maxDelayMs: 300,
       random: () => 0.999,
