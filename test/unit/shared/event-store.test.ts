@@ -120,6 +120,22 @@ describe('createEventStore', () => {
     expect(client.calls).toHaveLength(3);
   });
 
+  it('gives up after 6 calls by default, so its backoff stays inside the function timeout', async () => {
+    const sleeps: number[] = [];
+    const client = fakeClient((requests) => requests);
+    const store = createEventStore({
+      client,
+      tableName: 'events',
+      random: () => 0.999,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+    });
+    await expect(store.putAll(items(1))).rejects.toBeInstanceOf(EventStoreError);
+    expect(client.calls).toHaveLength(6);
+    expect(sleeps.reduce((sum, ms) => sum + ms, 0)).toBeLessThan(1600);
+  });
+
   it('throws a typed error when DynamoDB fails, after the other chunks were tried', async () => {
     const failure = Object.assign(new Error('Service unavailable'), { name: 'InternalServerError' });
     const client = fakeClient((_requests, call) => (call === 1 ? failure : []));
