@@ -16,6 +16,7 @@ import { FanOut } from './constructs/fan-out.js';
 import { IngestApi } from './constructs/ingest-api.js';
 import { Monitoring } from './constructs/monitoring.js';
 import type { ProjectFunction } from './constructs/project-function.js';
+import { WebhookRegistration } from './constructs/webhook-registration.js';
 
 export interface CampaignEventsStackProps extends StackProps {
   readonly config: Config;
@@ -38,6 +39,8 @@ export class CampaignEventsStack extends Stack {
   readonly alerting: Alerting;
   /** Operational and business alarms, and the dashboard. */
   readonly monitoring: Monitoring;
+  /** The Campaign webhooks' deploy-time lifecycle (custom resource per client); absent when registerWebhooks is off. */
+  readonly webhookRegistration: WebhookRegistration | undefined;
 
   constructor(scope: Construct, id: string, props: CampaignEventsStackProps) {
     super(scope, id, props);
@@ -91,6 +94,25 @@ export class CampaignEventsStack extends Stack {
     this.fanOutFunction = fanOut.fanOutFunction;
     this.fanOutDeadLetterQueue = fanOut.deadLetterQueue;
 
+    this.webhookRegistration = config.campaign.registerWebhooks
+      ? new WebhookRegistration(this, 'WebhookRegistration', {
+          clientIds: config.campaign.clientIds,
+          eventTypes: config.eventTypes,
+          endpointUrl: this.endpointUrl,
+          authHeaderName: config.api.authHeaderName,
+          endpointKeySecret: this.endpointKeySecret,
+          credentialsSecretName: config.campaign.credentialsSecretName,
+          apiStage: this.restApi.deploymentStage,
+          // Verification posts test events: the ingest function, its permissions and grants must exist.
+          waitFor: [ingestApi],
+          apiBaseUrl: config.campaign.apiBaseUrl,
+          verifyMailingId: config.campaign.verifyMailingId,
+          endpointKeyRotation: config.campaign.endpointKeyRotation,
+          metricsNamespace: config.metricsNamespace,
+          logRetentionDays: config.logRetentionDays,
+        })
+      : undefined;
+
     this.alerting = new Alerting(this, 'Alerting', {
       metricsNamespace: config.metricsNamespace,
       emails: config.alerts.emails,
@@ -114,6 +136,9 @@ export class CampaignEventsStack extends Stack {
         { name: 'ingest', function: this.ingestFunction, errorSeverity: 'critical' },
         { name: 'fan-out', function: this.fanOutFunction },
         ...(slackNotifier ? [{ name: 'slack-notifier', function: slackNotifier }] : []),
+        ...(this.webhookRegistration
+          ? [{ name: 'webhook-reconciler', function: this.webhookRegistration.onEventFunction }]
+          : []),
       ],
       deadLetterQueues: [
         {
@@ -122,7 +147,7 @@ export class CampaignEventsStack extends Stack {
           meaning:
             'Stored events could not be published to their SNS topics after every retry: subscribers lack them.',
           firstAction:
-            'Read a message (it names the stream records) and the fan-out logs; fix the cause, then replay those events from the table.',
+            'Read a message (it names the failed stream batch) and the fan-out logs; fix the cause, then replay those events from the table.',
         },
       ],
       eventTopics: this.eventTopics,
@@ -147,6 +172,16 @@ export class CampaignEventsStack extends Stack {
       description: 'CloudWatch operations dashboard',
       value: this.monitoring.dashboardUrl,
     });
+    for (const registration of this.webhookRegistration?.registrations ?? []) {
+      new CfnOutput(this, `WebhookIds${registration.clientId}`, {
+        description: `Campaign webhooks of client ${registration.clientId} owned by this stack (type=webhook id)`,
+        value: registration.webhookIds,
+      });
+      new CfnOutput(this, `WebhookVerification${registration.clientId}`, {
+        description: `Deploy-time verification of the webhooks of Campaign client ${registration.clientId}`,
+        value: registration.verification,
+      });
+    }
     new CfnOutput(this, 'FanOutDeadLetterQueueUrl', {
       description: 'Stream batches the fan-out could not publish after its retries',
       value: this.fanOutDeadLetterQueue.queueUrl,
