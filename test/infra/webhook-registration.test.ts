@@ -9,6 +9,7 @@ import {
   type WebhookRegistrationProps,
 } from '../../infra/constructs/webhook-registration.js';
 import { nagFindings } from '../support/nag.js';
+import { synthStack } from '../support/synth.js';
 
 const env = { account: '123456789012', region: 'eu-central-1' };
 
@@ -243,5 +244,37 @@ describe('WebhookRegistration', () => {
   it('has no unacknowledged cdk-nag finding (AwsSolutions and Serverless)', () => {
     const findings = nagFindings((app) => build(app, { clientIds: [100001, 200002] }).stack);
     expect(findings.filter((finding) => finding.includes('/Webhooks/'))).toEqual([]);
+  });
+});
+
+describe('the product stack', () => {
+  it('registers the webhooks of every configured client after the API is deployed, with outputs', () => {
+    const { template, stack } = synthStack({
+      campaign: { clientIds: [100001, 200002], verifyMailingId: 900001 },
+    });
+    template.resourceCountIs('Custom::CampaignWebhooks', 2);
+    const stageId = logicalId(stack, stack.restApi.deploymentStage);
+    const ingestFunctionId = logicalId(stack, stack.ingestFunction);
+    for (const resource of Object.values(template.findResources('Custom::CampaignWebhooks'))) {
+      expect(resource.DependsOn).toEqual(expect.arrayContaining([stageId, ingestFunctionId]));
+    }
+    template.hasResourceProperties('Custom::CampaignWebhooks', {
+      clientId: '200002',
+      verifyMailingId: '900001',
+      endpointKeySecretArn: { Ref: logicalId(stack, stack.endpointKeySecret) },
+    });
+    template.hasOutput('WebhookIds100001', {
+      Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('WebhookRegistrationClient100001'), 'WebhookIds'] },
+    });
+    template.hasOutput('WebhookVerification200002', {
+      Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('WebhookRegistrationClient200002'), 'Verification'] },
+    });
+  });
+
+  it('registers nothing when registerWebhooks is off', () => {
+    const { template, stack } = synthStack({ campaign: { clientIds: [100001], registerWebhooks: false } });
+    template.resourceCountIs('Custom::CampaignWebhooks', 0);
+    expect(stack.webhookRegistration).toBeUndefined();
+    expect(Object.keys(template.findOutputs('*')).filter((name) => name.startsWith('Webhook'))).toEqual([]);
   });
 });
