@@ -58,3 +58,15 @@ export function createLambdaContext(opts: LambdaContextOptions = {}): Context {
     succeed: unsupported('succeed'),
   };
 }
+
+/**
+ * Settles like `promise`, or rejects as Lambda reports a timeout ("Task timed out after 1.00 seconds") once
+ * `ms` have passed. The handler itself cannot be interrupted and keeps running.
+ */
+export function withLambdaTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Task timed out after ${(ms / 1000).toFixed(2)} seconds`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -18,7 +18,7 @@ import type {
   DynamoDBStreamEvent,
   StreamRecord as LambdaStreamRecord,
 } from 'aws-lambda';
-import { createLambdaContext } from './lambda-context.js';
+import { createLambdaContext, withLambdaTimeout } from './lambda-context.js';
 
 export interface StreamDriverOptions {
   dynamoEndpoint: string;
@@ -336,7 +336,7 @@ export function startStreamDriver(opts: StreamDriverOptions): StreamDriver {
     try {
       const event: DynamoDBStreamEvent = { Records: structuredClone(records) };
       const context = createLambdaContext({ functionName, timeoutMs, region });
-      const response = await withTimeout(opts.handler(event, context), timeoutMs);
+      const response = await withLambdaTimeout(opts.handler(event, context), timeoutMs);
       outcome = reportBatchItemFailures ? interpretResponse(response, records) : { kind: 'success' };
     } catch (error) {
       outcome = { kind: 'error', error };
@@ -537,14 +537,6 @@ function interpretResponse(response: unknown, records: DynamoDBRecord[]): Outcom
   }
   const checkpoint = records[fromIndex]?.dynamodb?.SequenceNumber as string;
   return { kind: 'partial-failure', fromIndex, checkpoint };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Task timed out after ${(ms / 1000).toFixed(2)} seconds`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** A Streams API record as Lambda hands it over: epoch-second timestamps, base64 binaries, the source ARN. */
