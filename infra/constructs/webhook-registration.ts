@@ -92,6 +92,8 @@ export class WebhookRegistration extends Construct {
       serviceName: 'webhook-reconciler',
       metricsNamespace: props.metricsNamespace,
       logRetentionDays: props.logRetentionDays ?? 30,
+      // Kept after a destroy: it is where a delete that could not reach Campaign lists what is left.
+      logRemovalPolicy: RemovalPolicy.RETAIN,
       timeout: HANDLER_TIMEOUT,
     });
     this.grantSecretReads(props);

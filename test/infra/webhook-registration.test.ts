@@ -106,6 +106,14 @@ describe('WebhookRegistration', () => {
     expect(registration.registrations[0]?.webhookIds).toBeDefined();
   });
 
+  it("keeps the reconciler's log group after a destroy (it reports webhooks a delete could not remove)", () => {
+    const { template, stack } = synth();
+    const logGroups = template.findResources('AWS::Logs::LogGroup', { DeletionPolicy: 'Retain' });
+    expect(Object.keys(logGroups)).toEqual([
+      logicalId(stack, stack.node.findChild('Webhooks').node.findChild('OnEventFunctionLogs') as never),
+    ]);
+  });
+
   it('leaves verifyMailingId out when verification is not configured', () => {
     const { template } = synth({ verifyMailingId: undefined });
     const properties = Object.values(template.findResources('Custom::CampaignWebhooks'))[0]?.Properties ?? {};
