@@ -1,0 +1,322 @@
+import type { DynamoDBRecord } from 'aws-lambda';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CAMPAIGN_EVENT_TYPES, type CampaignEventType } from '../../functions/shared/campaign-event-types.js';
+import { eventKeyFor } from '../../functions/shared/events/event-key.js';
+import { bounceCategoryOf, MAILING_EVENT_TYPES } from '../../functions/shared/events/schema.js';
+import { type CampaignEvent, CampaignEventFactory } from '../../local/campaign-simulator/event-factory.js';
+import type { PublishedMessage } from '../../local/sns-stand-in.js';
+import {
+  deadEndpoint,
+  type Emulators,
+  type Pipeline,
+  startEmulators,
+  startPipeline,
+} from './support/pipeline.js';
+
+/**
+ * The ingest pipeline end to end on this machine: HTTP -> ingest handler -> DynamoDB Local -> its real
+ * stream -> fan-out handler -> SNS stand-in, with the handler modules exactly as deployed.
+ */
+describe('ingest pipeline', () => {
+  let emulators: Emulators;
+  let pipeline: Pipeline | undefined;
+
+  beforeAll(async () => {
+    emulators = await startEmulators();
+  });
+  afterAll(async () => {
+    await emulators?.stop();
+  });
+  afterEach(async () => {
+    vi.useRealTimers();
+    await pipeline?.stop();
+    pipeline = undefined;
+    emulators.sns.reset();
+  });
+
+  async function start(options: Parameters<typeof startPipeline>[1] = {}): Promise<Pipeline> {
+    pipeline = await startPipeline(emulators, options);
+    return pipeline;
+  }
+
+  const factory = (seed: number) => new CampaignEventFactory({ seed, clientId: 100001 });
+  const typeOf = (event: CampaignEvent): CampaignEventType =>
+    (event.type === 'archived' ? 'archive' : event.type) as CampaignEventType;
+  const bodyOf = (message: PublishedMessage) => JSON.parse(message.message) as Record<string, unknown>;
+  const publishedKeys = () => emulators.sns.published.map((message) => bodyOf(message).eventKey as string);
+
+  /** A batch with at least one event of every type, then random ones, `size` in all. */
+  function mixedBatch(seed: number, size: number): CampaignEvent[] {
+    const events = factory(seed);
+    return [
+      ...CAMPAIGN_EVENT_TYPES.map((type) => events.event(type)),
+      ...events.batch(size - CAMPAIGN_EVENT_TYPES.length),
+    ];
+  }
+
+  it('stores a 100-event mixed batch and publishes each event once to its type topic, with attributes', async () => {
+    const p = await start();
+    const batch = mixedBatch(101, 100);
+    const before = Date.now();
+    const response = await p.post(batch);
+    expect(response).toEqual({
+      status: 200,
+      body: { received: 100, accepted: 100, quarantined: 0, duplicates: 0, quarantinedEvents: [] },
+    });
+
+    const items = await p.items();
+    expect(items).toHaveLength(100);
+    const expectedKeys = batch.map((event) => eventKeyFor(typeOf(event), event));
+    expect(items.map((item) => item.eventKey).sort()).toEqual([...expectedKeys].sort());
+    for (const item of items) {
+      const index = expectedKeys.indexOf(item.eventKey as string);
+      const sent = batch[index] as CampaignEvent;
+      expect(item).toMatchObject({
+        status: 'accepted',
+        eventType: typeOf(sent),
+        clientId: 100001,
+        recipientId: sent.recipientId,
+        raw: JSON.stringify(sent),
+        event: { ...sent, type: typeOf(sent) },
+      });
+      if (sent.mailingId !== undefined) expect(item.mailingId).toBe(sent.mailingId);
+      const receivedAt = Date.parse(item.receivedAt as string);
+      expect(receivedAt).toBeGreaterThanOrEqual(before - 1000);
+      expect(item.expiresAt).toBe(Math.floor(receivedAt / 1000) + 30 * 86_400);
+    }
+
+    await p.driver.waitUntilIdle();
+    expect(p.driver.parked).toEqual([]);
+    expect(emulators.sns.published).toHaveLength(100);
+    for (const type of CAMPAIGN_EVENT_TYPES) {
+      const sentOfType = batch.filter((event) => typeOf(event) === type);
+      const messages = emulators.sns.messagesFor(p.topicArns[type] as string);
+      expect(messages, type).toHaveLength(sentOfType.length);
+      for (const message of messages) {
+        const body = bodyOf(message);
+        const sent = sentOfType.find((event) => eventKeyFor(type, event) === body.eventKey) as CampaignEvent;
+        expect(sent, `${type} message for an event that was not sent`).toBeDefined();
+        expect(body).toMatchObject({ eventType: type, clientId: 100001, event: { ...sent, type } });
+        const attributes = message.messageAttributes;
+        expect(attributes.eventType).toEqual({ dataType: 'String', stringValue: type });
+        expect(attributes.clientId).toEqual({ dataType: 'Number', stringValue: '100001' });
+        expect(attributes.mediaType).toEqual({ dataType: 'String', stringValue: 'EMAIL' });
+        if (MAILING_EVENT_TYPES.has(type)) {
+          expect(attributes.mailingId).toEqual({ dataType: 'Number', stringValue: String(sent.mailingId) });
+        }
+        if (type === 'bounce') {
+          expect(attributes.bounceCategory).toEqual({
+            dataType: 'String',
+            stringValue: bounceCategoryOf(sent),
+          });
+          expect(['hard', 'soft']).toContain(attributes.bounceCategory?.stringValue);
+        }
+        expect(JSON.stringify(attributes)).not.toContain('@');
+      }
+    }
+  });
+
+  it('answers a redelivered batch 200 again, with no new item and no second publish', async () => {
+    const p = await start();
+    const batch = mixedBatch(102, 40);
+    const first = await p.post(batch);
+    await p.driver.waitUntilIdle();
+    const publishedOnce = publishedKeys();
+    const itemsOnce = await p.items();
+
+    const second = await p.post(batch);
+    expect(second).toEqual(first);
+    await p.driver.waitUntilIdle();
+
+    const itemsTwice = await p.items();
+    expect(itemsTwice.map((item) => item.eventKey).sort()).toEqual(
+      itemsOnce.map((item) => item.eventKey).sort(),
+    );
+    expect(publishedKeys()).toEqual(publishedOnce);
+    expect(publishedOnce).toHaveLength(40);
+    // The redelivery did reach the stream (as MODIFY records), and the fan-out ignored it.
+    expect(p.driver.stats.received).toBe(80);
+  });
+
+  it('stores and publishes the good events of a batch, quarantines the bad ones with their issues', async () => {
+    const p = await start({ eventTypes: CAMPAIGN_EVENT_TYPES.filter((type) => type !== 'blocklist') });
+    const events = factory(103);
+    const good = [events.event('open'), events.event('click'), events.event('bounce')];
+    const bad = [...events.invalidEvents(), events.event('blocklist'), 42, null, [1, 2]];
+    const batch = [good[0], ...bad.slice(0, 4), good[1], ...bad.slice(4), good[2]];
+    const response = await p.post(batch);
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ received: 12, accepted: 3, quarantined: 9 });
+    const reports = response.body.quarantinedEvents as Array<{
+      index: number;
+      eventKey: string;
+      issues: string[];
+    }>;
+    expect(reports.map((report) => report.index)).toEqual([1, 2, 3, 4, 6, 7, 8, 9, 10]);
+    expect(reports.map((report) => report.issues)).toEqual([
+      ['type: "teleport" is not a Campaign event type'],
+      ['clientId: is required'],
+      ['event: needs a recipientId or an address in mediaTypesToAddresses'],
+      ['mailingId: must be a positive integer (a JSON number or a string of digits)'],
+      ['event: must be a JSON object'],
+      ['type: event type "blocklist" is not configured for this deployment (EVENT_TYPES)'],
+      ['event: must be a JSON object'],
+      ['event: must be a JSON object'],
+      ['event: must be a JSON object, not an array'],
+    ]);
+
+    const items = await p.items();
+    expect(items).toHaveLength(12);
+    const quarantined = items.filter((item) => item.status === 'quarantined');
+    for (const report of reports) {
+      const item = quarantined.find((candidate) => candidate.eventKey === report.eventKey);
+      expect(item, `quarantine item of event ${report.index}`).toMatchObject({
+        issues: report.issues,
+        raw: JSON.stringify(batch[report.index]),
+      });
+      expect(item?.expiresAt).toEqual(expect.any(Number));
+    }
+    expect(quarantined.find((item) => item.raw === JSON.stringify(bad[5]))).toMatchObject({
+      eventType: 'blocklist',
+      clientId: 100001,
+    });
+
+    await p.driver.waitUntilIdle();
+    expect(publishedKeys().sort()).toEqual(good.map((event) => eventKeyFor(typeOf(event), event)).sort());
+  });
+
+  it('refuses a wrong or missing key with 401 and stores nothing', async () => {
+    const p = await start();
+    const batch = factory(104).batch(5);
+    expect(await p.post(batch, { key: `${p.key}x` })).toEqual({
+      status: 401,
+      body: { message: 'Unauthorized' },
+    });
+    expect(await p.post(batch, { key: null })).toEqual({ status: 401, body: { message: 'Unauthorized' } });
+    expect(await p.post('not json at all', { key: 'wrong', contentType: 'text/plain' })).toEqual({
+      status: 401,
+      body: { message: 'Unauthorized' },
+    });
+    expect(await p.items()).toEqual([]);
+  });
+
+  it('refuses malformed requests with precise 4xx and stores nothing', async () => {
+    const p = await start();
+    expect(await p.post('[]', { contentType: 'text/plain' })).toMatchObject({ status: 415 });
+    expect(await p.post('[{"type": "open",]')).toEqual({
+      status: 400,
+      body: { message: "Body is not valid JSON: unexpected character ']' at position 17 (line 1 column 18)" },
+    });
+    expect(await p.post('"just a string"')).toMatchObject({ status: 400 });
+    expect(await p.post(new Array(1001).fill({}))).toEqual({
+      status: 413,
+      body: { message: 'Batch has 1001 events; at most 1000 are accepted' },
+    });
+    expect(await p.post(`[${'"x",'.repeat(250_000)}"x"]`)).toMatchObject({ status: 413 });
+    expect(await p.post([])).toMatchObject({ status: 200, body: { received: 0, accepted: 0 } });
+    expect(await p.items()).toEqual([]);
+  });
+
+  it('accepts the previous and the current key, and a rotated key at once without waiting for the cache', async () => {
+    const p = await start({ secret: { current: 'key-B', previous: 'key-A' } });
+    const events = factory(105);
+    expect((await p.post([events.event('open')], { key: 'key-B' })).status).toBe(200);
+    expect((await p.post([events.event('open')], { key: 'key-A' })).status).toBe(200);
+    const readsBeforeRotation = emulators.secrets.reads;
+
+    // Rotation: the new key becomes current, the old current becomes previous.
+    emulators.secrets.putSecret(p.secretName, { current: 'key-C', previous: 'key-B' });
+    // Within 30 s of the last fetch, an unknown key is refused from the cache, costing no fetch.
+    expect((await p.post([events.event('open')], { key: 'key-C' })).status).toBe(401);
+    expect(emulators.secrets.reads).toBe(readsBeforeRotation);
+
+    // 31 s later (Powertools still caches the old value for minutes), the new key triggers one fetch.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 31_000);
+    expect((await p.post([events.event('open')], { key: 'key-C' })).status).toBe(200);
+    expect(emulators.secrets.reads).toBe(readsBeforeRotation + 1);
+    expect((await p.post([events.event('open')], { key: 'key-B' })).status).toBe(200);
+    expect((await p.post([events.event('open')], { key: 'key-A' })).status).toBe(401);
+    expect(emulators.secrets.reads).toBe(readsBeforeRotation + 1);
+    vi.useRealTimers();
+
+    expect((await p.items()).filter((item) => item.status === 'accepted')).toHaveLength(4);
+  });
+
+  it('republishes only what SNS refused (and what followed it in its batch), until every event is out', async () => {
+    const p = await start({ deferFanOut: true });
+    const batch = mixedBatch(106, 100);
+    // SNS refuses every 9th event the first time it sees it, then recovers.
+    const refuse = new Set(
+      batch.filter((_, index) => index % 9 === 4).map((event) => eventKeyFor(typeOf(event), event)),
+    );
+    const refused = new Set<string>();
+    emulators.sns.failWhen((entry) => {
+      const key = bodyOf(entry).eventKey as string;
+      if (!refuse.has(key) || refused.has(key)) return false;
+      refused.add(key);
+      return true;
+    });
+    expect((await p.post(batch)).status).toBe(200);
+    p.startFanOut();
+    await p.driver.waitUntilIdle();
+
+    const published = publishedKeys();
+    const counts = new Map<string, number>();
+    for (const key of published) counts.set(key, (counts.get(key) ?? 0) + 1);
+    // None missing, nothing parked; each refused event went out exactly once, on the retry.
+    expect(new Set(published)).toEqual(new Set(batch.map((event) => eventKeyFor(typeOf(event), event))));
+    expect(p.driver.parked).toEqual([]);
+    expect(refused).toEqual(refuse);
+    for (const key of refuse) expect(counts.get(key), key).toBe(1);
+
+    // The precondition that makes this meaningful: some stream batch held several refused records.
+    const refusedIn = (records: DynamoDBRecord[]) =>
+      records.filter((record) => refuse.has(record.dynamodb?.Keys?.eventKey?.S as string)).length;
+    expect(Math.max(...p.fanOutBatches.map(refusedIn))).toBeGreaterThan(1);
+
+    // At least once, and no more than that: Lambda retries a stream batch from its lowest reported
+    // failure, so exactly the records published after the first refused record of a batch go out twice.
+    const expectedDuplicates = new Set<string>();
+    p.driver.invocations.forEach((invocation, index) => {
+      if (invocation.outcome !== 'partial-failure') return;
+      const records = p.fanOutBatches[index] ?? [];
+      const from = records.findIndex((record) => record.dynamodb?.SequenceNumber === invocation.checkpoint);
+      const firstRefused = records.findIndex((record) =>
+        refuse.has(record.dynamodb?.Keys?.eventKey?.S as string),
+      );
+      expect(from).toBe(firstRefused);
+      for (const record of records.slice(from)) {
+        const key = record.dynamodb?.Keys?.eventKey?.S as string;
+        if (!refuse.has(key)) expectedDuplicates.add(key);
+      }
+    });
+    const duplicated = new Set([...counts].filter(([, count]) => count > 1).map(([key]) => key));
+    expect(duplicated).toEqual(expectedDuplicates);
+    expect(Math.max(...counts.values())).toBe(2);
+  });
+
+  it('parks a record SNS keeps refusing, and still publishes every other event', async () => {
+    const p = await start({ maxRetries: 2 });
+    const batch = mixedBatch(107, 30);
+    const poison = eventKeyFor(typeOf(batch[5] as CampaignEvent), batch[5]);
+    emulators.sns.failWhen((entry) => bodyOf(entry).eventKey === poison);
+    expect((await p.post(batch)).status).toBe(200);
+    await p.driver.waitUntilIdle();
+
+    expect(p.driver.parked.map((record) => record.dynamodb?.Keys?.eventKey?.S)).toContain(poison);
+    const published = new Set(publishedKeys());
+    expect(published.has(poison)).toBe(false);
+    const others = batch.map((event) => eventKeyFor(typeOf(event), event)).filter((key) => key !== poison);
+    for (const key of others) expect(published.has(key), key).toBe(true);
+  });
+
+  it('answers 503 when DynamoDB is down, so the sender retries, and reports nothing as accepted', async () => {
+    const p = await start({ dynamoEndpoint: await deadEndpoint() });
+    const response = await p.post(factory(108).batch(10));
+    expect(response).toEqual({
+      status: 503,
+      body: { message: 'Events could not be stored; retry the whole batch' },
+    });
+  });
+});
