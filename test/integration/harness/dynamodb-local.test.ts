@@ -17,7 +17,7 @@ import {
   JAVA_MISSING_MESSAGE,
   startDynamoDbLocal,
 } from '../../../local/dynamodb-local.js';
-import { closeServer, listen } from '../../../local/free-port.js';
+import { closeServer, findFreePort, listen } from '../../../local/free-port.js';
 
 const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/orphan-dynamodb-local.ts');
 
@@ -143,6 +143,17 @@ describe('startDynamoDbLocal stop() and persistence', () => {
       }
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('listens on an explicit free port when given one', async () => {
+    const port = await findFreePort();
+    const dynamo = await startDynamoDbLocal({ port });
+    try {
+      expect(dynamo.endpoint).toBe(`http://127.0.0.1:${port}`);
+      expect((await clientFor(dynamo.endpoint).send(new ListTablesCommand({}))).TableNames).toEqual([]);
+    } finally {
+      await dynamo.stop();
     }
   });
 
