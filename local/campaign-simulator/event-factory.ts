@@ -100,9 +100,12 @@ export class CampaignEventFactory {
     ];
   }
 
-  /** Integer in [min, max], from a small deterministic LCG (not for cryptography). */
+  /** Integer in [min, max], from mulberry32, a small deterministic generator (not for cryptography). */
   private nextInt(min: number, max: number): number {
-    this.state = (this.state * 1103515245 + 12345) % 2147483648;
-    return min + (this.state % (max - min + 1));
+    this.state = (this.state + 0x6d2b79f5) | 0;
+    let t = Math.imul(this.state ^ (this.state >>> 15), 1 | this.state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    const unit = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return min + Math.floor(unit * (max - min + 1));
   }
 }
