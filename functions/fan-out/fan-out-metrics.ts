@@ -3,8 +3,14 @@ import { METRIC_DIMENSIONS, METRICS } from '../shared/metrics-catalog.js';
 import { publishMetrics } from '../shared/metrics-publishing.js';
 import type { FanOutResult } from './fan-out.js';
 
-/** EventsPublished and PublishFailures per EventType (an unreadable record has no type and no metric). */
+/**
+ * PublishFailures in total (every failed record, an unreadable one without a type included; zero too, so
+ * the alarm sees every invocation), then EventsPublished and PublishFailures per EventType.
+ */
 export function publishFanOutMetrics(metrics: Metrics, result: FanOutResult): void {
+  publishMetrics(metrics, {}, [
+    { name: METRICS.publishFailures, unit: MetricUnit.Count, values: [result.failures.length] },
+  ]);
   const types = new Set([...result.publishedByType.keys(), ...result.failedByType.keys()]);
   for (const eventType of types) {
     publishMetrics(metrics, { [METRIC_DIMENSIONS.eventType]: eventType }, [

@@ -5,8 +5,8 @@ import type { IngestSummary } from './ingest-batch.js';
 
 /**
  * The ingest metrics of metrics-catalog.ts for a stored batch: totals under the `service` dimension
- * alone (zeros included, so rates and alarms see every batch), then per-type counts and delays under
- * `EventType`.
+ * alone (counts with zeros included, so rates and alarms see every batch; every delay), then per-type
+ * counts and delays under `EventType`.
  */
 export function publishIngestMetrics(metrics: Metrics, summary: IngestSummary): void {
   const count = (name: string, value: number) => ({ name, unit: MetricUnit.Count, values: [value] });
@@ -17,6 +17,11 @@ export function publishIngestMetrics(metrics: Metrics, summary: IngestSummary): 
     count(METRICS.hardBounces, summary.bounces.hard),
     count(METRICS.softBounces, summary.bounces.soft),
     count(METRICS.spamComplaints, summary.byType.get('spamcomplaint')?.accepted ?? 0),
+    {
+      name: METRICS.eventDelay,
+      unit: MetricUnit.Seconds,
+      values: [...summary.byType.values()].flatMap((tally) => tally.delaysSeconds),
+    },
   ]);
   for (const [eventType, tally] of summary.byType) {
     publishMetrics(metrics, { [METRIC_DIMENSIONS.eventType]: eventType }, [

@@ -6,7 +6,7 @@ describe('publishFanOutMetrics', () => {
   let restore = () => {};
   afterEach(() => restore());
 
-  it('publishes EventsPublished and PublishFailures per event type', () => {
+  it('publishes the failures in total, then EventsPublished and PublishFailures per event type', () => {
     const captured = capturedMetrics('fan-out');
     restore = captured.restore;
     publishFanOutMetrics(captured.metrics, {
@@ -16,11 +16,15 @@ describe('publishFanOutMetrics', () => {
         ['click', 2],
       ]),
       failedByType: new Map([['click', 1]]),
-      failures: [],
+      failures: [
+        { sequenceNumber: '1', eventType: 'click', reason: 'InternalError: boom' },
+        { sequenceNumber: '2', reason: 'unreadable image: the record has no NewImage' },
+      ],
       ignored: 0,
       publishRequests: 2,
     });
     expect(captured.documents().map(({ dimensions, values }) => ({ dimensions, values }))).toEqual([
+      { dimensions: { service: 'fan-out' }, values: { PublishFailures: 2 } },
       {
         dimensions: { service: 'fan-out', EventType: 'open' },
         values: { EventsPublished: 5, PublishFailures: 0 },

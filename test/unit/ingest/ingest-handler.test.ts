@@ -239,6 +239,7 @@ describe('ingest handler', () => {
         HardBounces: 1,
         SoftBounces: 0,
         SpamComplaints: 1,
+        EventDelay: [10, 20, expect.any(Number), expect.any(Number)],
       },
       units: expect.any(Object),
     });
