@@ -150,13 +150,15 @@ async function removeBestEffort(
     );
     return `Removed ${result.plan.actions.length} Campaign webhooks of client ${props.clientId} after ${occasion}.`;
   } catch (error) {
+    // A ReconcileError names the webhooks that failed; any other failure came before the list, so
+    // whatever Campaign holds for this endpoint may still be there.
     const left =
       error instanceof ReconcileError
-        ? `webhooks ${error.failures.map((failure) => ('webhookId' in failure.action ? failure.action.webhookId : '?')).join(', ')}`
-        : `every webhook of types ${props.eventTypes.join(', ')} that targets ${props.targetUrl}`;
+        ? `Left in Campaign: webhooks ${error.failures.map((failure) => ('webhookId' in failure.action ? failure.action.webhookId : '?')).join(', ')}`
+        : `Campaign may still hold every webhook of types ${props.eventTypes.join(', ')} that targets ${props.targetUrl}`;
     const message =
       `Could not remove the Campaign webhooks of client ${props.clientId} after ${occasion}: ${errorMessage(error)}. ` +
-      `Left in Campaign: ${left}. Remove them by hand: ` +
+      `${left}. Check and remove them by hand: ` +
       `npm run webhooks -- remove --client ${props.clientId} --target-url ${props.targetUrl}`;
     deps.logger.error(message, {
       clientId: props.clientId,

@@ -260,7 +260,7 @@ describe('Delete', () => {
     );
     expect(errors[0]?.message).toContain('ECONNREFUSED');
     expect(errors[0]?.message).toContain(
-      `Left in Campaign: every webhook of types sent, bounce that targets ${target.url}.`,
+      `Campaign may still hold every webhook of types sent, bounce that targets ${target.url}.`,
     );
     expect(errors[0]?.message).toContain(
       `npm run webhooks -- remove --client 100001 --target-url ${target.url}`,
