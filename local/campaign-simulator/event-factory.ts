@@ -1,4 +1,5 @@
 import { CAMPAIGN_EVENT_TYPES, type CampaignEventType } from '../../functions/shared/campaign-event-types.js';
+import { MAILING_EVENT_TYPES } from '../../functions/shared/events/schema.js';
 
 /**
  * Realistic Campaign webhook events, for the simulator, the local run, tests and benchmarks.
@@ -30,13 +31,9 @@ export interface EventFactoryOptions {
   readonly now?: () => Date;
 }
 
+/** The factory also gives filtered-by-blocklist events a mailing: they are refused sends of one. */
 const MAILING_TYPES: ReadonlySet<CampaignEventType> = new Set([
-  'sent',
-  'bounce',
-  'open',
-  'click',
-  'unsubscribe',
-  'spamcomplaint',
+  ...MAILING_EVENT_TYPES,
   'filteredbyblocklist',
 ]);
 
