@@ -72,7 +72,10 @@ export function replayLines(replay: BatchReplay, dryRun: boolean): string[] {
   }
   const verb = dryRun ? 'would publish' : 'published';
   lines.push(`  ${verb} ${replay.published.length}${byTypeText(countByType(replay.published), ': ')}`);
-  for (const event of replay.published) lines.push(`    ${event.eventType} ${event.eventKey}`);
+  const byCatalogOrder = [...replay.published].sort(
+    (a, b) => CAMPAIGN_EVENT_TYPES.indexOf(a.eventType) - CAMPAIGN_EVENT_TYPES.indexOf(b.eventType),
+  );
+  for (const event of byCatalogOrder) lines.push(`    ${event.eventType} ${event.eventKey}`);
   for (const failure of replay.failures) {
     const what = [failure.eventType, failure.eventKey].filter((part) => part !== undefined).join(' ');
     lines.push(`  NOT ${verb}: ${what || `record ${failure.sequenceNumber}`}: ${failure.reason}`);

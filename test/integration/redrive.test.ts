@@ -1,0 +1,357 @@
+import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBRecord } from 'aws-lambda';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { CampaignEventType } from '../../functions/shared/campaign-event-types.js';
+import { eventKeyFor } from '../../functions/shared/events/event-key.js';
+import { bounceCategoryOf } from '../../functions/shared/events/schema.js';
+import { type CampaignEvent, CampaignEventFactory } from '../../local/campaign-simulator/event-factory.js';
+import type { PublishedMessage } from '../../local/sns-stand-in.js';
+import { type SqsStandIn, startSqsStandIn } from '../../local/sqs-stand-in.js';
+import type { OnFailureMessage } from '../../local/stream-driver.js';
+import { runCli } from '../../scripts/redrive.js';
+import { type Emulators, type Pipeline, startEmulators, startPipeline } from './support/pipeline.js';
+
+/**
+ * The operator's replay end to end: events stored through the real ingest, fanned out by the real handler
+ * from DynamoDB Local's stream while SNS refuses a type, parked with Lambda-shaped on-failure records in
+ * the SQS stand-in, then replayed by `npm run redrive` (its CLI entry, in process) once SNS works again.
+ */
+describe('redrive of the fan-out dead-letter queue', () => {
+  let emulators: Emulators;
+  let sqs: SqsStandIn;
+  let sqsClient: SQSClient;
+  let pipeline: Pipeline | undefined;
+  let queues = 0;
+
+  beforeAll(async () => {
+    [emulators, sqs] = await Promise.all([startEmulators(), startSqsStandIn()]);
+    sqsClient = new SQSClient({ endpoint: sqs.endpoint });
+  });
+  afterAll(async () => {
+    sqsClient?.destroy();
+    await Promise.all([emulators?.stop(), sqs?.stop()]);
+  });
+  afterEach(async () => {
+    await pipeline?.stop();
+    pipeline = undefined;
+    emulators.sns.reset();
+  });
+
+  const EVENT_TYPES: CampaignEventType[] = ['sent', 'open', 'click', 'bounce', 'unsubscribe'];
+  const keyOf = (record: DynamoDBRecord) => record.dynamodb?.NewImage?.eventKey?.S as string;
+  const typeOf = (record: DynamoDBRecord) => record.dynamodb?.NewImage?.eventType?.S as CampaignEventType;
+  const bodyOf = (message: PublishedMessage) =>
+    JSON.parse(message.message) as { eventKey: string; eventType: string; event: Record<string, unknown> };
+
+  interface Parked {
+    p: Pipeline;
+    queueUrl: string;
+    /** The records the fan-out gave up on, in stream order. */
+    parked: DynamoDBRecord[];
+    /** Lambda's on-failure records, one per parked batch, as sent into the dead-letter queue. */
+    onFailure: OnFailureMessage[];
+    /** Every message SNS accepted before the replay. */
+    live: PublishedMessage[];
+  }
+
+  /**
+   * Stores the batches through the ingest (each complete before the next), then lets the fan-out read the
+   * stream while SNS refuses the given types, and puts its on-failure records into a new queue.
+   */
+  async function parkEvents(batches: CampaignEvent[][], refuse: CampaignEventType[]): Promise<Parked> {
+    const p = await startPipeline(emulators, { eventTypes: EVENT_TYPES, deferFanOut: true });
+    pipeline = p;
+    for (const batch of batches) {
+      const response = await p.post(batch);
+      expect(response).toMatchObject({ status: 200, body: { accepted: batch.length, quarantined: 0 } });
+    }
+    const refused = new Set(refuse.map((type) => p.topicArns[type]));
+    emulators.sns.failWhen((message) => refused.has(message.topicArn));
+    p.startFanOut();
+    await p.driver.waitUntilIdle();
+    emulators.sns.clearFailures();
+
+    const onFailure = [...p.driver.onFailureMessages];
+    expect(onFailure.length).toBeGreaterThan(0);
+    queues++;
+    const queueUrl = sqs.createQueue(`fan-out-dlq-${queues}`);
+    for (const record of onFailure) await sendBody(queueUrl, JSON.stringify(record));
+    return { p, queueUrl, parked: [...p.driver.parked], onFailure, live: [...emulators.sns.published] };
+  }
+
+  const sendBody = (QueueUrl: string, MessageBody: string) =>
+    sqsClient.send(new SendMessageCommand({ QueueUrl, MessageBody }));
+
+  /** `npm run redrive -- <args>` against the emulators, reached through AWS_ENDPOINT_URL_* only. */
+  async function redrive(parked: Parked, ...args: string[]): Promise<{ code: number; output: string }> {
+    vi.stubEnv('AWS_ENDPOINT_URL_SQS', sqs.endpoint);
+    vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB_STREAMS', emulators.dynamo.endpoint);
+    // AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL_SNS are set by the pipeline, as for the handlers.
+    const lines: string[] = [];
+    const code = await runCli(
+      [
+        ...args,
+        '--queue-url',
+        parked.queueUrl,
+        '--table-name',
+        parked.p.tableName,
+        '--topic-arns',
+        JSON.stringify(parked.p.topicArns),
+      ],
+      { stdout: (line) => lines.push(line), stderr: (line) => lines.push(`stderr: ${line}`) },
+    );
+    return { code, output: lines.join('\n') };
+  }
+
+  /** Messages SNS accepted since `before` messages. */
+  const publishedSince = (before: number) => emulators.sns.published.slice(before);
+  const keysOf = (messages: PublishedMessage[]) => messages.map((message) => bodyOf(message).eventKey);
+  const sorted = (keys: Iterable<string>) => [...keys].sort();
+
+  async function visibleCount(queueUrl: string): Promise<number> {
+    const { Attributes } = await sqsClient.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+    );
+    return Number(Attributes?.ApproximateNumberOfMessages);
+  }
+
+  /** Each replayed message is the live path's message for that event: same topic, body and attributes. */
+  function expectSameAsLive(replayed: PublishedMessage[], live: PublishedMessage[]): number {
+    const liveByKey = new Map(live.map((message) => [bodyOf(message).eventKey, message]));
+    let compared = 0;
+    for (const message of replayed) {
+      const original = liveByKey.get(bodyOf(message).eventKey);
+      if (original === undefined) continue;
+      compared++;
+      expect({
+        topic: message.topicArn,
+        body: message.message,
+        attributes: message.messageAttributes,
+      }).toEqual({
+        topic: original.topicArn,
+        body: original.message,
+        attributes: original.messageAttributes,
+      });
+    }
+    return compared;
+  }
+
+  const factory = (seed: number) => new CampaignEventFactory({ seed, clientId: 100001 });
+
+  it('publishes every parked event exactly once, as the live path does, and empties the queue', async () => {
+    const events = factory(601);
+    const sent = events.batch(40, ['open', 'click', 'bounce']);
+    const parked = await parkEvents([sent], ['bounce']);
+    const parkedKeys = parked.parked.map(keyOf);
+    const bounces = sent.filter((event) => event.type === 'bounce');
+    expect(parked.parked.filter((record) => typeOf(record) === 'bounce')).toHaveLength(bounces.length);
+
+    const before = emulators.sns.published.length;
+    const { code, output } = await redrive(parked, '--yes');
+    expect(code, output).toBe(0);
+
+    const replayed = publishedSince(before);
+    expect(sorted(keysOf(replayed))).toEqual(sorted(parkedKeys));
+    expect(new Set(keysOf(replayed)).size).toBe(replayed.length);
+    // Events the fan-out published before it gave up on the rest of the batch: compared one to one.
+    expect(expectSameAsLive(replayed, parked.live)).toBe(parkedKeys.length - bounces.length);
+
+    // The refused type reached its topic once, with the live path's message shape.
+    const bounceMessages = emulators.sns.messagesFor(parked.p.topicArns.bounce as string);
+    expect(bounceMessages).toHaveLength(bounces.length);
+    for (const message of bounceMessages) {
+      const body = bodyOf(message);
+      const original = bounces.find(
+        (event) => eventKeyFor('bounce', event) === body.eventKey,
+      ) as CampaignEvent;
+      expect(body).toMatchObject({
+        eventType: 'bounce',
+        clientId: 100001,
+        event: { ...original, type: 'bounce' },
+      });
+      expect(message.messageAttributes).toEqual({
+        eventType: { dataType: 'String', stringValue: 'bounce' },
+        clientId: { dataType: 'Number', stringValue: '100001' },
+        mailingId: { dataType: 'Number', stringValue: String(original.mailingId) },
+        bounceCategory: { dataType: 'String', stringValue: bounceCategoryOf(original) },
+        mediaType: { dataType: 'String', stringValue: 'EMAIL' },
+      });
+    }
+
+    expect(sqs.messages(parked.queueUrl)).toEqual([]);
+    expect(output).toContain('records from the stream');
+    expect(output).toContain(`published ${parkedKeys.length}`);
+    expect(output).toMatch(/Summary: 1 message\(s\), 1 replayed and deleted, 0 left in the queue/);
+  });
+
+  it('changes nothing in a dry run, and lists what a replay would publish', async () => {
+    const sent = factory(602).batch(30, ['sent', 'bounce', 'unsubscribe']);
+    const parked = await parkEvents([sent], ['bounce']);
+    const queued = sqs.messages(parked.queueUrl).map((message) => message.body);
+    const before = emulators.sns.published.length;
+
+    const dry = await redrive(parked);
+    expect(dry.code, dry.output).toBe(0);
+    expect(emulators.sns.published).toHaveLength(before);
+    expect(dry.output).toContain('DRY RUN');
+    for (const record of parked.parked) expect(dry.output).toContain(`${typeOf(record)} ${keyOf(record)}`);
+    const perType = (type: CampaignEventType) =>
+      parked.parked.filter((record) => typeOf(record) === type).length;
+    expect(dry.output).toContain(
+      `would publish ${parked.parked.length}: ${(['sent', 'bounce', 'unsubscribe'] as const)
+        .filter((type) => perType(type) > 0)
+        .map((type) => `${type} ${perType(type)}`)
+        .join(', ')}`,
+    );
+    expect(dry.output).toContain('would be deleted from the queue');
+    // The messages are back, visible at once, for the real run.
+    expect(sqs.messages(parked.queueUrl).map((message) => message.body)).toEqual(queued);
+    expect(await visibleCount(parked.queueUrl)).toBe(queued.length);
+
+    const real = await redrive(parked, '--yes');
+    expect(real.code, real.output).toBe(0);
+    expect(sorted(keysOf(publishedSince(before)))).toEqual(sorted(parked.parked.map(keyOf)));
+    expect(sqs.messages(parked.queueUrl)).toEqual([]);
+  });
+
+  it('leaves a message it cannot read in the queue and says why, and replays the others', async () => {
+    const parked = await parkEvents([factory(603).batch(20, ['open', 'bounce'])], ['bounce']);
+    const [onFailure] = parked.onFailure as [OnFailureMessage];
+    const malformed = [
+      'this is not JSON',
+      JSON.stringify({ requestContext: { condition: 'RetryAttemptsExhausted' }, version: '1.0' }),
+      JSON.stringify({
+        ...onFailure,
+        DDBStreamBatchInfo: { ...onFailure.DDBStreamBatchInfo, batchSize: 'many' },
+      }),
+    ];
+    for (const body of malformed) await sendBody(parked.queueUrl, body);
+    const before = emulators.sns.published.length;
+
+    const { code, output } = await redrive(parked, '--yes');
+    expect(code, output).toBe(1);
+    expect(sorted(keysOf(publishedSince(before)))).toEqual(sorted(parked.parked.map(keyOf)));
+    const left = sqs.messages(parked.queueUrl);
+    expect(left.map((message) => message.body)).toEqual(malformed);
+    expect(left.map((message) => message.state)).toEqual(['visible', 'visible', 'visible']);
+    expect(output).toContain('cannot be read: the body is not JSON');
+    expect(output).toContain('cannot be read: no DDBStreamBatchInfo');
+    expect(output).toContain('cannot be read: DDBStreamBatchInfo.batchSize: expected number');
+    expect(output).toMatch(
+      /1 replayed and deleted, 3 left in the queue \(3 unreadable, 0 not fully published\)/,
+    );
+  });
+
+  it('keeps the message of a batch whose publishing fails again, and replays it once SNS recovers', async () => {
+    const events = factory(604);
+    // Two stream batches: the first 100 records (the driver's batch size), then the second post.
+    const first = events.batch(100, ['open', 'bounce']);
+    const second = events.batch(20, ['click', 'sent']);
+    const parked = await parkEvents([first, second], ['bounce', 'click']);
+    const rangeHasBounce = (message: OnFailureMessage) => {
+      const { startSequenceNumber, endSequenceNumber } = message.DDBStreamBatchInfo;
+      return parked.parked.some((record) => {
+        const sequence = BigInt(record.dynamodb?.SequenceNumber as string);
+        return (
+          sequence >= BigInt(startSequenceNumber) &&
+          sequence <= BigInt(endSequenceNumber) &&
+          typeOf(record) === 'bounce'
+        );
+      });
+    };
+    const withBounce = parked.onFailure.filter(rangeHasBounce);
+    expect(withBounce.length).toBeGreaterThan(0);
+    expect(withBounce.length).toBeLessThan(parked.onFailure.length);
+
+    emulators.sns.failWhen((message) => message.topicArn === parked.p.topicArns.bounce);
+    const before = emulators.sns.published.length;
+    const failing = await redrive(parked, '--yes');
+    expect(failing.code, failing.output).toBe(1);
+    const left = sqs.messages(parked.queueUrl);
+    expect(left.map((message) => JSON.parse(message.body))).toEqual(withBounce);
+    expect(left.every((message) => message.state === 'visible')).toBe(true);
+    expect(failing.output).toMatch(
+      /left in the queue: \d+ event\(s\) not published \(first: bounce bounce#\S+: InternalError/,
+    );
+    const parkedClicks = parked.parked.filter((record) => typeOf(record) === 'click').map(keyOf);
+    expect(parkedClicks.length).toBeGreaterThan(0);
+    const afterFailing = publishedSince(before);
+    expect(sorted(keysOf(afterFailing).filter((key) => parkedClicks.includes(key)))).toEqual(
+      sorted(parkedClicks),
+    );
+    expect(afterFailing.filter((message) => message.topicArn === parked.p.topicArns.bounce)).toEqual([]);
+
+    emulators.sns.clearFailures();
+    const recovered = await redrive(parked, '--yes');
+    expect(recovered.code, recovered.output).toBe(0);
+    expect(sqs.messages(parked.queueUrl)).toEqual([]);
+    const bounceKeys = parked.parked.filter((record) => typeOf(record) === 'bounce').map(keyOf);
+    expect(sorted(keysOf(emulators.sns.messagesFor(parked.p.topicArns.bounce as string)))).toEqual(
+      sorted(bounceKeys),
+    );
+  });
+
+  it('handles at most --max-messages messages', async () => {
+    const events = factory(605);
+    const parked = await parkEvents(
+      [events.batch(100, ['open', 'bounce']), events.batch(10, ['bounce'])],
+      ['bounce'],
+    );
+    expect(parked.onFailure.length).toBeGreaterThanOrEqual(2);
+    const { code, output } = await redrive(parked, '--yes', '--max-messages', '1');
+    expect(code, output).toBe(0);
+    expect(output).toMatch(/Summary: 1 message\(s\), 1 replayed and deleted/);
+    expect(sqs.messages(parked.queueUrl)).toHaveLength(parked.onFailure.length - 1);
+    expect(await visibleCount(parked.queueUrl)).toBe(parked.onFailure.length - 1);
+  });
+
+  it('reads the table when the stream no longer has the batch, republishing its neighbours too', async () => {
+    const sent = factory(606).batch(24, ['open', 'bounce', 'sent']);
+    const parked = await parkEvents([sent], ['bounce']);
+    // The shard is gone, as it is a day after its records were written.
+    const queueUrl = sqs.createQueue(`fan-out-dlq-gone-${queues}`);
+    for (const record of parked.onFailure) {
+      const gone = { ...record.DDBStreamBatchInfo, shardId: 'shardId-00000001000000000000-00000000' };
+      await sendBody(queueUrl, JSON.stringify({ ...record, DDBStreamBatchInfo: gone }));
+    }
+    const before = emulators.sns.published.length;
+
+    const { code, output } = await redrive({ ...parked, queueUrl }, '--yes');
+    expect(code, output).toBe(0);
+    expect(output).toContain('the stream no longer has the batch (ResourceNotFoundException');
+    expect(output).toContain('records from the table: 24 accepted event(s) received');
+    expect(output).toContain('delivery is at least once');
+    const replayed = publishedSince(before);
+    // Every event of the window (the whole post here), each once: the parked ones and their neighbours.
+    expect(sorted(keysOf(replayed))).toEqual(
+      sorted((await parked.p.items()).map((item) => item.eventKey as string)),
+    );
+    expect(expectSameAsLive(replayed, parked.live)).toBeGreaterThan(0);
+    expect(sqs.messages(queueUrl)).toEqual([]);
+  });
+
+  it('keeps the message when the table does not hold the batch around its arrival time', async () => {
+    const parked = await parkEvents([factory(607).batch(10, ['bounce'])], ['bounce']);
+    const queueUrl = sqs.createQueue(`fan-out-dlq-old-${queues}`);
+    const [record] = parked.onFailure as [OnFailureMessage];
+    const body = JSON.stringify({
+      ...record,
+      DDBStreamBatchInfo: {
+        ...record.DDBStreamBatchInfo,
+        shardId: 'shardId-00000001000000000000-00000000',
+        approximateArrivalOfFirstRecord: '2020-01-01T00:00:00Z',
+        approximateArrivalOfLastRecord: '2020-01-01T00:00:00Z',
+      },
+    });
+    await sendBody(queueUrl, body);
+    const before = emulators.sns.published.length;
+
+    const { code, output } = await redrive({ ...parked, queueUrl }, '--yes');
+    expect(code, output).toBe(1);
+    expect(publishedSince(before)).toEqual([]);
+    expect(sqs.messages(queueUrl).map((message) => message.body)).toEqual([body]);
+    expect(output).toContain(
+      `left in the queue: the table holds 0 accepted event(s) received around the batch, fewer than its ${record.DDBStreamBatchInfo.batchSize} record(s)`,
+    );
+  });
+});
