@@ -18,6 +18,13 @@ export interface DynamoDbLocalOptions {
    * @default true
    */
   sharedDb?: boolean;
+  /**
+   * Kill the JVM as soon as this process gets SIGINT, SIGTERM or SIGHUP. Turn it off when the caller handles
+   * those signals and calls stop() itself after a graceful shutdown (the local run drains the stream first);
+   * the JVM is still killed when this process exits, and by the watchdog if it is killed outright.
+   * @default true
+   */
+  stopOnSignal?: boolean;
 }
 
 export interface DynamoDbLocal {
@@ -107,6 +114,7 @@ async function launch(port: number, dataDir: string | undefined, opts: DynamoDbL
       : new DynamoDbLocalError(`Could not start DynamoDB Local: ${error.message}`);
   }
   liveProcessGroups.add(pid);
+  if (opts.stopOnSignal ?? true) signalledProcessGroups.add(pid);
   installExitHooks();
   const watchdog = startWatchdog(pid);
 
@@ -120,6 +128,7 @@ async function launch(port: number, dataDir: string | undefined, opts: DynamoDbL
       clearTimeout(escalate);
     }
     liveProcessGroups.delete(pid);
+    signalledProcessGroups.delete(pid);
     killWatchdog(watchdog);
   };
 
@@ -218,6 +227,8 @@ class OutputTail {
 // ---- no orphaned JVMs ----
 
 const liveProcessGroups = new Set<number>();
+/** The JVMs killed on SIGINT/SIGTERM/SIGHUP (stopOnSignal); every live one is killed on exit. */
+const signalledProcessGroups = new Set<number>();
 let exitHooksInstalled = false;
 
 function killGroup(pgid: number, signal: NodeJS.Signals): void {
@@ -231,6 +242,15 @@ function killGroup(pgid: number, signal: NodeJS.Signals): void {
 function killAllSync(): void {
   for (const pgid of liveProcessGroups) killGroup(pgid, 'SIGKILL');
   liveProcessGroups.clear();
+  signalledProcessGroups.clear();
+}
+
+function killSignalledSync(): void {
+  for (const pgid of signalledProcessGroups) {
+    killGroup(pgid, 'SIGKILL');
+    liveProcessGroups.delete(pgid);
+  }
+  signalledProcessGroups.clear();
 }
 
 function installExitHooks(): void {
@@ -239,7 +259,7 @@ function installExitHooks(): void {
   process.once('exit', killAllSync);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     const onSignal = () => {
-      killAllSync();
+      killSignalledSync();
       // Listening for a signal disables Node's default (exit); restore it when no one else handles it.
       if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
     };

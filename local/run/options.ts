@@ -1,0 +1,247 @@
+import { parseArgs } from 'node:util';
+import { CAMPAIGN_EVENT_TYPES, type CampaignEventType } from '../../functions/shared/campaign-event-types.js';
+import type { LocalRunOptions } from './run.js';
+import type { TrafficOptions } from './traffic.js';
+
+/** The command line of `npm start` (local/run/main.ts), in one place. */
+
+export const USAGE = `Usage: npm start -- [options]
+
+Runs the whole pipeline on this machine, with no AWS account: DynamoDB Local, SNS and Secrets Manager
+stand-ins, the deployed Lambda handlers, a simulated Optimizely Campaign that registers its webhooks and
+sends events, and the stack's alarms evaluated locally (alerts shown as email and Slack would show them).
+The configuration is cdk.json's "campaignEvents" (the one cdk deploy uses). Ctrl-C stops everything.
+
+Traffic (the simulated Campaign):
+  --rate <n>               events per second (default 20; 0 sends as fast as the pipeline takes them)
+  --batch-size <n>         events per delivery round, sent as one POST per event type (default 20)
+  --events <n>             stop sending after n events (default: keep sending until Ctrl-C)
+  --duration <seconds>     stop sending after this many seconds
+  --types <a,b,...>        only these event types, equally weighted (default: every configured type,
+                           weighted like a bad day: 40% sent, 22% open, 10% bounce, 3% spam complaints...)
+  --mix <type=w,...>       weights per type, e.g. sent=50,open=30,bounce=20
+  --invalid-ratio <r>      share of invalid events, 0 to 1 (default 0.03)
+  --redeliveries <n>       batches Campaign delivers a second time (default 1)
+  --seed <n>               seed of the generated events (default 1)
+  --no-traffic             send nothing: POST your own batches (endpoint and key are printed)
+  --sns-failures <r>       the SNS stand-in refuses this share of publishes once (the fan-out retries;
+                           shows the publish-failures alarm)
+
+Services:
+  --localstack <url>       use a running LocalStack (DynamoDB + Streams, SNS, Secrets Manager) instead
+                           of the built-in stand-ins, e.g. http://localhost:4566 (untested, see docs)
+  --localstack-callback-host <host>
+                           how LocalStack reaches this process for SNS deliveries (default 127.0.0.1;
+                           host.docker.internal for LocalStack in Docker Desktop)
+  --data-dir <dir>         keep DynamoDB Local's data in <dir> between runs (default: in memory)
+  --port <n>               port of the ingest endpoint (default: a free loopback port)
+  --dynamodb-port <n>      port of DynamoDB Local
+  --sns-port <n>           port of the SNS stand-in
+  --secrets-port <n>       port of the Secrets Manager stand-in
+  --campaign-port <n>      port of the Campaign API simulator
+  --slack-port <n>         port of the local Slack receiver
+
+Output:
+  --verbose                also print every log line of the Lambda handlers
+  --alarm-interval <s>     evaluate the alarms every s seconds (default 2)
+  --help                   this text`;
+
+export interface CliOptions {
+  readonly help: boolean;
+  readonly verbose: boolean;
+  readonly run: Omit<LocalRunOptions, 'onActivity'>;
+}
+
+export class OptionsError extends Error {
+  override readonly name = 'OptionsError';
+}
+
+export function parseCliOptions(argv: readonly string[]): CliOptions {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        rate: { type: 'string' },
+        'batch-size': { type: 'string' },
+        events: { type: 'string' },
+        duration: { type: 'string' },
+        types: { type: 'string' },
+        mix: { type: 'string' },
+        'invalid-ratio': { type: 'string' },
+        redeliveries: { type: 'string' },
+        seed: { type: 'string' },
+        'no-traffic': { type: 'boolean' },
+        'sns-failures': { type: 'string' },
+        localstack: { type: 'string' },
+        'localstack-callback-host': { type: 'string' },
+        'data-dir': { type: 'string' },
+        port: { type: 'string' },
+        'dynamodb-port': { type: 'string' },
+        'sns-port': { type: 'string' },
+        'secrets-port': { type: 'string' },
+        'campaign-port': { type: 'string' },
+        'slack-port': { type: 'string' },
+        verbose: { type: 'boolean' },
+        'alarm-interval': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    throw new OptionsError((error as Error).message);
+  }
+  const text = (name: string) => values[name] as string | undefined;
+  const integer = (name: string, min: number, max = Number.MAX_SAFE_INTEGER) => {
+    const raw = text(name);
+    if (raw === undefined) return undefined;
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      throw new OptionsError(`--${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+    }
+    return Number(raw);
+  };
+  const ratio = (name: string) => {
+    const raw = text(name);
+    if (raw === undefined) return undefined;
+    const value = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) {
+      throw new OptionsError(`--${name} must be a number from 0 to 1, got "${raw}"`);
+    }
+    return value;
+  };
+  const port = (name: string) => integer(name, 1, 65_535);
+
+  if (text('types') !== undefined && text('mix') !== undefined) {
+    throw new OptionsError('Give either --types or --mix, not both');
+  }
+  const noTraffic = values['no-traffic'] === true;
+  const trafficOptions = [
+    'rate',
+    'batch-size',
+    'events',
+    'duration',
+    'types',
+    'mix',
+    'invalid-ratio',
+    'redeliveries',
+    'seed',
+  ];
+  const given = trafficOptions.filter((name) => values[name] !== undefined);
+  if (noTraffic && given.length > 0) {
+    throw new OptionsError(
+      `--no-traffic cannot be combined with ${given.map((name) => `--${name}`).join(', ')}`,
+    );
+  }
+  if (text('localstack') !== undefined && text('data-dir') !== undefined) {
+    throw new OptionsError(
+      '--data-dir keeps DynamoDB Local data; with --localstack, LocalStack keeps its own',
+    );
+  }
+  if (text('localstack') !== undefined && text('sns-failures') !== undefined) {
+    throw new OptionsError(
+      '--sns-failures needs the built-in SNS stand-in; it cannot be used with --localstack',
+    );
+  }
+  const localstackUrl = text('localstack');
+  if (localstackUrl !== undefined && !/^https?:\/\/[^/]+/.test(localstackUrl)) {
+    throw new OptionsError(
+      `--localstack must be a URL such as http://localhost:4566, got "${localstackUrl}"`,
+    );
+  }
+
+  const traffic: Partial<{ -readonly [K in keyof TrafficOptions]: TrafficOptions[K] }> = {};
+  const set = <K extends keyof TrafficOptions>(key: K, value: TrafficOptions[K] | undefined) => {
+    if (value !== undefined) traffic[key] = value;
+  };
+  set('rate', integer('rate', 0, 100_000));
+  set('batchSize', integer('batch-size', 1, 10_000));
+  set('events', integer('events', 1));
+  set('durationSeconds', integer('duration', 1));
+  set('invalidRatio', ratio('invalid-ratio'));
+  set('redeliveries', integer('redeliveries', 0, 1000));
+  set('seed', integer('seed', 0, 2 ** 31 - 1));
+  const types = text('types');
+  if (types !== undefined)
+    set(
+      'mix',
+      eventTypeList(types).map((type) => [type, 1] as const),
+    );
+  const mix = text('mix');
+  if (mix !== undefined) set('mix', parseMix(mix));
+
+  const ports = {
+    ...optional('endpoint', port('port')),
+    ...optional('dynamodb', port('dynamodb-port')),
+    ...optional('sns', port('sns-port')),
+    ...optional('secretsManager', port('secrets-port')),
+    ...optional('campaign', port('campaign-port')),
+    ...optional('slack', port('slack-port')),
+  };
+  const alarmInterval = integer('alarm-interval', 1, 3600);
+  const snsFailures = ratio('sns-failures');
+  return {
+    help: values.help === true,
+    verbose: values.verbose === true,
+    run: {
+      traffic: noTraffic ? false : traffic,
+      ports,
+      ...optional('dataDir', text('data-dir')),
+      ...(localstackUrl === undefined
+        ? {}
+        : {
+            localstack: {
+              url: localstackUrl,
+              ...optional('callbackHost', text('localstack-callback-host')),
+            },
+          }),
+      ...optional('snsFailureRatio', snsFailures),
+      ...optional('alarmIntervalMs', alarmInterval === undefined ? undefined : alarmInterval * 1000),
+    },
+  };
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+function eventTypeList(raw: string): CampaignEventType[] {
+  const names = raw
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  if (names.length === 0) throw new OptionsError('--types needs at least one event type');
+  for (const name of names) {
+    if (!(CAMPAIGN_EVENT_TYPES as readonly string[]).includes(name)) {
+      throw new OptionsError(
+        `--types: "${name}" is not a Campaign event type (${CAMPAIGN_EVENT_TYPES.join(', ')})`,
+      );
+    }
+  }
+  if (new Set(names).size !== names.length) throw new OptionsError('--types lists an event type twice');
+  return names as CampaignEventType[];
+}
+
+function parseMix(raw: string): Array<readonly [CampaignEventType, number]> {
+  const entries = raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+  if (entries.length === 0) throw new OptionsError('--mix needs at least one type=weight');
+  const mix = entries.map((entry) => {
+    const match = /^([a-z]+)=(\d+(\.\d+)?)$/.exec(entry);
+    if (!match) throw new OptionsError(`--mix: "${entry}" is not type=weight (e.g. bounce=20)`);
+    const [, type = '', weight = '0'] = match;
+    if (!(CAMPAIGN_EVENT_TYPES as readonly string[]).includes(type)) {
+      throw new OptionsError(
+        `--mix: "${type}" is not a Campaign event type (${CAMPAIGN_EVENT_TYPES.join(', ')})`,
+      );
+    }
+    return [type as CampaignEventType, Number(weight)] as const;
+  });
+  if (new Set(mix.map(([type]) => type)).size !== mix.length)
+    throw new OptionsError('--mix lists an event type twice');
+  if (mix.every(([, weight]) => weight === 0))
+    throw new OptionsError('--mix: at least one weight must be above 0');
+  return mix;
+}
