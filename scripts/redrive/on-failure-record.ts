@@ -136,7 +136,7 @@ export function streamArnParts(streamArn: string): { region: string; tableName: 
 
 function describeIssue(issue: v.BaseIssue<unknown>): string {
   const path = v.getDotPath(issue) ?? '(root)';
+  if (issue.kind !== 'schema') return `${path}: ${issue.message}`;
   // Type mismatches name what was expected, not the value that was found.
-  const what = issue.kind === 'schema' ? `expected ${issue.expected}` : issue.message;
-  return `${path}: ${what}`;
+  return `${path}: ${issue.received === 'undefined' ? 'is missing' : `expected ${issue.expected}`}`;
 }

@@ -76,14 +76,14 @@ export async function readStreamBatch(
       if (emptyReads >= MAX_EMPTY_READS) {
         return {
           kind: 'unavailable',
-          reason: `the shard returned no record up to endSequenceNumber after ${records.length} records and ${MAX_EMPTY_READS} empty reads`,
+          reason: `the shard returned no record up to endSequenceNumber after ${records.length} record(s) and ${MAX_EMPTY_READS} empty reads`,
         };
       }
       iterator = page.NextShardIterator;
     }
     return {
       kind: 'unavailable',
-      reason: `the shard ended before endSequenceNumber (${records.length} records read)`,
+      reason: `the shard ended before endSequenceNumber (${records.length} record(s) read)`,
     };
   } catch (error) {
     const { name, message } = error as Error;
@@ -97,7 +97,7 @@ function complete(records: DynamoDBRecord[], batch: StreamBatchInfo): StreamBatc
   if (records.length < batch.batchSize) {
     return {
       kind: 'unavailable',
-      reason: `the stream holds ${records.length} records in the batch's range, fewer than its ${batch.batchSize}`,
+      reason: `the stream holds ${records.length} record(s) in the batch's range, fewer than its ${batch.batchSize}`,
     };
   }
   return { kind: 'read', records };

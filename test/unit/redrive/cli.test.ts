@@ -1,0 +1,247 @@
+import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
+import type { PublishBatchCommand, PublishBatchCommandOutput } from '@aws-sdk/client-sns';
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  type Message,
+  ReceiveMessageCommand,
+} from '@aws-sdk/client-sqs';
+import { describe, expect, it } from 'vitest';
+import { createEventValidator } from '../../../functions/shared/events/schema.js';
+import { acceptedItem, toItem } from '../../../functions/shared/events/stored-event.js';
+import { CampaignEventFactory } from '../../../local/campaign-simulator/event-factory.js';
+import { type CliIo, runCli } from '../../../scripts/redrive.js';
+
+const QUEUE_URL = 'https://sqs.eu-central-1.amazonaws.com/123456789012/fan-out-dlq';
+const TABLE = 'CampaignEvents-EventTable';
+const TARGET_ARGS = [
+  '--queue-url',
+  QUEUE_URL,
+  '--table-name',
+  TABLE,
+  '--topic-arns',
+  '{"open": "arn:aws:sns:eu-central-1:123456789012:open"}',
+];
+const ON_FAILURE = JSON.stringify({
+  requestContext: { condition: 'RetryAttemptsExhausted', approximateInvokeCount: 11 },
+  DDBStreamBatchInfo: {
+    shardId: 'shardId-1',
+    startSequenceNumber: '100',
+    endSequenceNumber: '101',
+    approximateArrivalOfFirstRecord: '2026-11-26T20:00:00Z',
+    approximateArrivalOfLastRecord: '2026-11-26T20:00:00Z',
+    batchSize: 2,
+    streamArn: `arn:aws:dynamodb:eu-central-1:123456789012:table/${TABLE}/stream/2026-11-01T00:00:00.000`,
+  },
+});
+
+/** An SQS client answering each ReceiveMessage with the next of `receives`, recording every command. */
+function fakeQueue(receives: Message[][], failing: Partial<Record<string, Error>> = {}) {
+  const commands: Array<{ name: string; input: Record<string, unknown> }> = [];
+  let next = 0;
+  const client = {
+    async send(command: { constructor: { name: string }; input: Record<string, unknown> }) {
+      const name = command.constructor.name;
+      commands.push({ name, input: command.input });
+      const failure = failing[name];
+      if (failure) throw failure;
+      if (command instanceof ReceiveMessageCommand) return { Messages: receives[next++] ?? [] };
+      if (command instanceof DeleteMessageCommand || command instanceof ChangeMessageVisibilityCommand)
+        return {};
+      throw new Error(`unexpected ${name}`);
+    },
+  };
+  return { client, commands };
+}
+
+const message = (id: string, body: string): Message => ({
+  MessageId: id,
+  ReceiptHandle: `handle-${id}`,
+  Body: body,
+  Attributes: { ApproximateReceiveCount: '1' },
+});
+
+async function run(argv: string[], clients: CliIo['clients'] = {}) {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const code = await runCli(argv, {
+    stdout: (line) => stdout.push(line),
+    stderr: (line) => stderr.push(line),
+    clients,
+  });
+  return { code, stdout: stdout.join('\n'), stderr: stderr.join('\n') };
+}
+
+const unusable = {
+  async send(): Promise<never> {
+    throw new Error('this client must not be called');
+  },
+};
+
+describe('npm run redrive', () => {
+  it('prints its usage', async () => {
+    const { code, stdout } = await run(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('Usage: npm run redrive --');
+    expect(stdout).toContain('--window-margin <seconds>');
+  });
+
+  it('refuses bad arguments with a precise message and exit code 2, before touching AWS', async () => {
+    const cases: Array<[string[], string]> = [
+      [['--max-messages', '0', ...TARGET_ARGS], '--max-messages must be an integer of at least 1, got "0"'],
+      [
+        ['--max-messages', '2.5', ...TARGET_ARGS],
+        '--max-messages must be an integer of at least 1, got "2.5"',
+      ],
+      [['--window-margin=-5', ...TARGET_ARGS], '--window-margin must be a number of at least 0, got "-5"'],
+      [['--queue', QUEUE_URL], "Unknown option '--queue'"],
+      [['replay', ...TARGET_ARGS], 'Unexpected argument "replay"'],
+      [['--table-name', TABLE], 'Missing --queue-url, --topic-arns.'],
+    ];
+    for (const [argv, message] of cases) {
+      const { code, stderr } = await run(argv, { sqs: unusable, cloudFormation: unusable });
+      expect({ argv, code }).toEqual({ argv, code: 2 });
+      expect(stderr).toContain(message);
+    }
+  });
+
+  it('takes its targets from the stack outputs and ends when the queue is empty', async () => {
+    const queue = fakeQueue([[]]);
+    const cloudFormation = {
+      async send(command: unknown) {
+        expect(command).toBeInstanceOf(DescribeStacksCommand);
+        return {
+          Stacks: [
+            {
+              Outputs: [
+                { OutputKey: 'FanOutDeadLetterQueueUrl', OutputValue: QUEUE_URL },
+                { OutputKey: 'EventTableName', OutputValue: TABLE },
+                { OutputKey: 'TopicArnOpen', OutputValue: 'arn:aws:sns:eu-central-1:123456789012:open' },
+              ],
+            },
+          ],
+        };
+      },
+    };
+    const { code, stdout } = await run(['--stack', 'CampaignEvents'], { sqs: queue.client, cloudFormation });
+    expect(code).toBe(0);
+    expect(stdout).toContain(`Replaying parked stream batches from ${QUEUE_URL}`);
+    expect(stdout).toContain(`table ${TABLE}, 1 event topic(s)`);
+    expect(stdout).toContain('Summary (dry run): 0 message(s)');
+    expect(queue.commands).toEqual([
+      {
+        name: 'ReceiveMessageCommand',
+        input: {
+          QueueUrl: QUEUE_URL,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 5,
+          VisibilityTimeout: 900,
+          MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+        },
+      },
+    ]);
+  });
+
+  it('keeps a message whose batch cannot be read, releases it, and exits 1', async () => {
+    const queue = fakeQueue([[message('m1', ON_FAILURE)], []]);
+    const streams = {
+      async send(command: unknown) {
+        expect(command).toBeInstanceOf(GetShardIteratorCommand);
+        throw Object.assign(new Error('not authorized to perform: dynamodb:GetShardIterator'), {
+          name: 'AccessDeniedException',
+        });
+      },
+    };
+    const { code, stdout } = await run(['--yes', ...TARGET_ARGS], { sqs: queue.client, streams });
+    expect(code).toBe(1);
+    expect(stdout).toContain(
+      '  left in the queue: the replay failed: AccessDeniedException: not authorized to perform: dynamodb:GetShardIterator',
+    );
+    expect(queue.commands.map((command) => command.name)).toEqual([
+      'ReceiveMessageCommand',
+      'ReceiveMessageCommand',
+      'ChangeMessageVisibilityCommand',
+    ]);
+    expect(queue.commands[2]?.input).toEqual({
+      QueueUrl: QUEUE_URL,
+      ReceiptHandle: 'handle-m1',
+      VisibilityTimeout: 0,
+    });
+  });
+
+  it('keeps a message from another table without reading anything', async () => {
+    const other = ON_FAILURE.replace(`table/${TABLE}/`, 'table/SomeOtherTable/');
+    const queue = fakeQueue([[message('m1', other)], []]);
+    const { code, stdout } = await run(['--yes', ...TARGET_ARGS], { sqs: queue.client, streams: unusable });
+    expect(code).toBe(1);
+    expect(stdout).toContain(
+      `  left in the queue: its stream belongs to table SomeOtherTable, not to ${TABLE}`,
+    );
+  });
+
+  it('handles a message the queue hands out again during the run only once', async () => {
+    const unreadable = message('m1', 'not json');
+    const again = { ...unreadable, ReceiptHandle: 'handle-m1-second' };
+    const queue = fakeQueue([[unreadable], [again]]);
+    const { code, stdout } = await run(['--yes', ...TARGET_ARGS], { sqs: queue.client });
+    expect(code).toBe(1);
+    expect(stdout.match(/cannot be read/g)).toHaveLength(1);
+    expect(stdout).toContain('Summary: 1 message(s)');
+    // Only the latest receipt handle can release it.
+    const release = queue.commands.find((command) => command.name === 'ChangeMessageVisibilityCommand');
+    expect(release?.input.ReceiptHandle).toBe('handle-m1-second');
+  });
+
+  it('keeps a message whose events were published but which could not be deleted, and says so', async () => {
+    const validate = createEventValidator({ eventTypes: ['open'] });
+    const events = new CampaignEventFactory({ seed: 7, clientId: 100001 }).batch(2, ['open']);
+    const streamRecords = events.map((raw, index) => {
+      const validation = validate(raw);
+      if (!validation.valid) throw new Error('the factory made an invalid event');
+      const item = acceptedItem(validation.event, raw, JSON.stringify(raw), {
+        receivedAt: new Date('2026-11-26T20:00:00Z'),
+        retentionDays: 30,
+      });
+      return {
+        eventName: 'INSERT',
+        dynamodb: { SequenceNumber: String(100 + index), NewImage: toItem(item) },
+      };
+    });
+    const streams = {
+      async send(command: unknown) {
+        if (command instanceof GetShardIteratorCommand) return { ShardIterator: 'iterator' };
+        if (command instanceof GetRecordsCommand)
+          return { Records: streamRecords, NextShardIterator: 'next' };
+        throw new Error('unexpected command');
+      },
+    };
+    const published: unknown[] = [];
+    const sns = {
+      async send(command: PublishBatchCommand): Promise<PublishBatchCommandOutput> {
+        const entries = command.input.PublishBatchRequestEntries ?? [];
+        published.push(...entries);
+        const Successful = entries.map((entry) => ({ Id: entry.Id, MessageId: `m-${entry.Id}` }));
+        return { Successful, Failed: [], $metadata: {} };
+      },
+    };
+    const denied = Object.assign(new Error('Access to the resource is denied.'), { name: 'AccessDenied' });
+    const queue = fakeQueue([[message('m1', ON_FAILURE)], []], { DeleteMessageCommand: denied });
+    const { code, stdout } = await run(['--yes', ...TARGET_ARGS], { sqs: queue.client, streams, sns });
+    expect(code).toBe(1);
+    expect(published).toHaveLength(2);
+    expect(stdout).toContain('  published 2: open 2');
+    expect(stdout).toContain(
+      '  left in the queue: its events were published, but deleting it failed (the next run publishes them again): AccessDenied: Access to the resource is denied.',
+    );
+    expect(queue.commands.map((command) => command.name)).toContain('ChangeMessageVisibilityCommand');
+  });
+
+  it('reports a queue it cannot read as an error, exit 1', async () => {
+    const denied = Object.assign(new Error('Access to the resource is denied.'), { name: 'AccessDenied' });
+    const queue = fakeQueue([], { ReceiveMessageCommand: denied });
+    const { code, stderr } = await run([...TARGET_ARGS], { sqs: queue.client });
+    expect(code).toBe(1);
+    expect(stderr).toBe('Error: AccessDenied: Access to the resource is denied.');
+  });
+});
