@@ -284,7 +284,10 @@ export async function runLocalPipeline(options: LocalRunOptions = {}): Promise<L
       onLog: (record: LogRecord) => emit({ kind: 'log', record }),
       onMetric(datum: MetricDatum) {
         metrics.put(datum);
-        if (datum.name === 'PublishFailures') counters.publishFailures += sum(datum.values);
+        // The fan-out's total series (its per-EventType series count the same failures again).
+        if (datum.name === 'PublishFailures' && datum.dimensions.EventType === undefined) {
+          counters.publishFailures += sum(datum.values);
+        }
       },
     };
     const handlers: LocalHandlers = await loadHandlers(

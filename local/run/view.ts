@@ -20,6 +20,8 @@ type Out = { write(text: string): unknown };
 
 const STATUS_EVERY_MS_TTY = 500;
 const STATUS_EVERY_MS_PLAIN = 5_000;
+/** Width of the labels of the status lines ("published        "). */
+const STATUS_LABEL_WIDTH = 17;
 
 export class LiveView {
   private run: LocalRun | undefined;
@@ -34,7 +36,8 @@ export class LiveView {
   ) {}
 
   private get width(): number {
-    return Math.max(60, Math.min(this.opts.width ?? 100, 140));
+    // One column less than the terminal: a full-width line would wrap on some terminals and break the redraw.
+    return Math.max(40, Math.min((this.opts.width ?? 100) - 1, 140));
   }
 
   banner(): void {
@@ -148,12 +151,8 @@ export class LiveView {
   summary(run: LocalRun, stoppedAt: number): void {
     this.stopStatus();
     const c = run.counters;
-    const t = run.traffic?.stats;
     const lines = [
       this.bold(`Stopped after ${formatDuration(stoppedAt - run.startedAt)}. Summary:`),
-      t
-        ? `  Campaign sent    ${t.events} events in ${t.rounds} rounds (${t.invalid} invalid), ${t.redeliveredBatches} batch(es) redelivered (${t.redeliveredEvents} events)`
-        : '  Campaign sent    no generated traffic',
       ...this.statusBody(run).map((line) => `  ${line}`),
       `  alerts           ${c.alarmNotifications} alarm notification(s), ${c.emails} email(s) rendered, ${c.slackPosts} Slack message(s)`,
       this.firstPublishedAt === undefined
@@ -220,7 +219,9 @@ export class LiveView {
   private statusBody(run: LocalRun): string[] {
     const c = run.counters;
     const t = run.traffic?.stats;
-    const published = Object.entries(c.published);
+    const published = run.config.eventTypes
+      .filter((type) => c.published[type] !== undefined)
+      .map((type) => [type, c.published[type] as number] as const);
     const total = published.reduce((sum, [, count]) => sum + count, 0);
     const perType = published
       .map(([type, count]) =>
@@ -233,7 +234,7 @@ export class LiveView {
     const lines = [
       ...(t
         ? [
-            `Campaign sent    ${t.events} events, ${t.invalid} invalid, ${t.redeliveredBatches} batch(es) redelivered`,
+            `Campaign sent    ${t.events} events in ${t.rounds} rounds (${t.invalid} invalid); ${t.redeliveredBatches} batch(es) redelivered (${t.redeliveredEvents} events)`,
           ]
         : []),
       `ingest           ${c.requests} POSTs: ${c.eventsReceived} events received, ${c.eventsAccepted} accepted, ${c.eventsQuarantined} quarantined, ${c.requestsRejected} POSTs refused`,
@@ -243,7 +244,7 @@ export class LiveView {
       `CRM sync example ${c.crmHardBounces} hard bounces (bounce topic, filter policy bounceCategory = hard)`,
       `alarms           ${inAlarm.length === 0 ? 'none in ALARM' : `in ALARM: ${inAlarm.join(', ')}`} (${run.alarms.alarms.length} evaluated locally)`,
     ];
-    return this.opts.tty ? lines.map((line) => this.fit(line)) : lines;
+    return this.opts.tty ? lines.flatMap((line) => this.wrapStatusLine(line)) : lines;
   }
 
   /** One line, for output that is not a terminal. */
@@ -306,8 +307,11 @@ export class LiveView {
     return `${((at - this.processStart) / 1000).toFixed(1)}s`;
   }
 
-  private fit(line: string): string {
-    return line.length <= this.width ? line : `${line.slice(0, this.width - 1)}…`;
+  /** A status line wrapped to the terminal, continuation lines indented under the value. */
+  private wrapStatusLine(line: string): string[] {
+    const indent = ' '.repeat(STATUS_LABEL_WIDTH);
+    const [first = '', ...rest] = wrap(line.slice(STATUS_LABEL_WIDTH), this.width - STATUS_LABEL_WIDTH);
+    return [line.slice(0, STATUS_LABEL_WIDTH) + first, ...rest.map((part) => indent + part)];
   }
 
   private paint(code: string, text: string): string {
