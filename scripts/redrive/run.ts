@@ -1,6 +1,11 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createPublisher, type PublishBatchClient } from '../../functions/shared/publisher.js';
-import { createDeadLetterQueue, type DeadLetterMessage, type QueueClient } from './dead-letter-queue.js';
+import {
+  createDeadLetterQueue,
+  type DeadLetterMessage,
+  type QueueClient,
+  RECEIVE_LIMIT,
+} from './dead-letter-queue.js';
 import { parseOnFailureRecord } from './on-failure-record.js';
 import { createDryRunPublisher } from './publishers.js';
 import { replayBatch } from './replay-batch.js';
@@ -67,7 +72,7 @@ export async function runRedrive(
   for (const line of headerLines({ ...settings, topics: settings.topicArns.size }, dryRun)) print(line);
   try {
     while (totals.messages < limit) {
-      const received = await queue.receive(Math.min(limit - totals.messages, 10));
+      const received = await queue.receive(Math.min(limit - totals.messages, RECEIVE_LIMIT));
       // A message seen before is one whose visibility ran out during this run: it was handled already;
       // only its new receipt handle can release it.
       const fresh = received.filter((message) => !seen.has(message.messageId));
