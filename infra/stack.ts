@@ -147,7 +147,8 @@ export class CampaignEventsStack extends Stack {
           meaning:
             'Stored events could not be published to their SNS topics after every retry: subscribers lack them.',
           firstAction:
-            'Read a message (it names the failed stream batch) and the fan-out logs; fix the cause, then replay those events from the table.',
+            'Read the fan-out logs ("Record not published") to find the cause and fix it, then replay: ' +
+            '`npm run redrive -- --stack <stack name>` (dry run), then with --yes (docs/REPLAY.md).',
         },
       ],
       eventTopics: this.eventTopics,
