@@ -1,3 +1,5 @@
+import { isPortFree, LOOPBACK_HOST } from '../free-port.js';
+
 /** A port given on the command line that something else already listens on. */
 export class PortInUseError extends Error {
   override readonly name = 'PortInUseError';
@@ -28,5 +30,15 @@ export async function onPort<T>(
       /already in use|Address already in use/i.test((error as Error).message ?? '');
     if (inUse && port !== undefined && port !== 0) throw new PortInUseError(port, option, what);
     throw error;
+  }
+}
+
+/** Checks every port given on the command line before anything starts, so a clash is reported at once. */
+export async function assertPortsFree(
+  ports: ReadonlyArray<{ port: number | undefined; option: string; what: string; host?: string }>,
+): Promise<void> {
+  for (const { port, option, what, host } of ports) {
+    if (port === undefined || port === 0) continue;
+    if (!(await isPortFree(port, host ?? LOOPBACK_HOST))) throw new PortInUseError(port, option, what);
   }
 }

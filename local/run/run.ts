@@ -26,7 +26,7 @@ import { loadLocalConfig } from './local-config.js';
 import { startLocalStackServices } from './localstack.js';
 import { functionOutputStream, type LogRecord } from './log-sink.js';
 import { type MetricDatum, MetricStore } from './metric-store.js';
-import { onPort } from './ports.js';
+import { assertPortsFree, onPort } from './ports.js';
 import { type SlackReceiver, startSlackReceiver } from './slack-receiver.js';
 import { invokeAsync, snsEventFor } from './sns-lambda.js';
 import { buildStackModel, type LocalFunctionKey, type StackModel } from './stack-model.js';
@@ -104,7 +104,9 @@ export interface RunCounters {
   /** Messages the event topics delivered, per type. */
   published: Record<string, number>;
   bounces: { hard: number; soft: number; unknown: number };
-  /** Event keys published more than once (at-least-once delivery). */
+  /** Distinct events published (event keys). */
+  publishedDistinct: number;
+  /** Event keys published more than once (at-least-once delivery: Lambda retries a batch from its first failure). */
   publishedTwice: number;
   /** Messages the CRM-sync example subscription (bounce topic, bounceCategory = hard) received. */
   crmHardBounces: number;
@@ -179,6 +181,16 @@ export async function runLocalPipeline(options: LocalRunOptions = {}): Promise<L
     emit({ kind: 'step', message: `configuration: ${source} (stack ${config.stackName})` });
     for (const adjustment of adjustments) emit({ kind: 'note', message: adjustment });
     const traffic = resolveTraffic(options.traffic, config);
+    const ports = options.ports ?? {};
+    await assertPortsFree([
+      { port: ports.endpoint, option: 'port', what: 'the ingest endpoint' },
+      // DynamoDB Local listens on every interface.
+      { port: ports.dynamodb, option: 'dynamodb-port', what: 'DynamoDB Local', host: '0.0.0.0' },
+      { port: ports.sns, option: 'sns-port', what: 'the SNS stand-in' },
+      { port: ports.secretsManager, option: 'secrets-port', what: 'the Secrets Manager stand-in' },
+      { port: ports.campaign, option: 'campaign-port', what: 'the Campaign API simulator' },
+      { port: ports.slack, option: 'slack-port', what: 'the local Slack receiver' },
+    ]);
 
     // The SDK must never reach AWS from here: fake credentials, the local endpoints (set below).
     for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_DEFAULT_PROFILE']) env.set(name, undefined);
@@ -229,6 +241,13 @@ export async function runLocalPipeline(options: LocalRunOptions = {}): Promise<L
     cleanups.push(() => dynamoClient.destroy());
     const tableName = `${model.stackName}-events`;
     const table = await createEventTable(dynamoClient, tableName);
+    if (options.dataDir !== undefined || options.localstack !== undefined) {
+      const { Count } = await dynamoClient.send(new ScanCommand({ TableName: tableName, Select: 'COUNT' }));
+      emit({
+        kind: 'step',
+        message: `events table ${tableName}: ${Count ?? 0} item(s) kept from earlier runs`,
+      });
+    }
     resources.define(model.tableLogicalId, tableName, {
       Arn: `arn:aws:dynamodb:${region}:${ACCOUNT_ID}:table/${tableName}`,
       StreamArn: table.streamArn,
@@ -442,6 +461,7 @@ export async function runLocalPipeline(options: LocalRunOptions = {}): Promise<L
           counters.bounces[category]++;
         const times = (publishCounts.get(eventKey) ?? 0) + 1;
         publishCounts.set(eventKey, times);
+        if (times === 1) counters.publishedDistinct++;
         if (times === 2) counters.publishedTwice++;
         if (!firstPublished) {
           firstPublished = true;
@@ -841,6 +861,7 @@ function newCounters(): RunCounters {
     parked: 0,
     published: {},
     bounces: { hard: 0, soft: 0, unknown: 0 },
+    publishedDistinct: 0,
     publishedTwice: 0,
     crmHardBounces: 0,
     alarmNotifications: 0,

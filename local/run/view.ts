@@ -240,7 +240,7 @@ export class LiveView {
       `ingest           ${c.requests} POSTs: ${c.eventsReceived} events received, ${c.eventsAccepted} accepted, ${c.eventsQuarantined} quarantined, ${c.requestsRejected} POSTs refused`,
       `stored           ${c.storedAccepted} accepted + ${c.storedQuarantined} quarantined items; ${c.redeliveredRecords} redelivered (MODIFY) records dropped by the stream filter`,
       `fan-out          ${c.fanOutInvocations} invocations, ${c.publishFailures} publish failures (retried), ${run.driver.stats.parked} parked`,
-      `published        ${total} events${perType ? `: ${perType}` : ''}${c.publishedTwice > 0 ? `; ${c.publishedTwice} twice (at least once)` : ''}`,
+      `published        ${total} messages${perType ? `: ${perType}` : ''}${c.publishedTwice > 0 ? `; ${c.publishedTwice} of the ${c.publishedDistinct} events more than once (at-least-once delivery: the stream batch was retried from its first failure)` : ''}`,
       `CRM sync example ${c.crmHardBounces} hard bounces (bounce topic, filter policy bounceCategory = hard)`,
       `alarms           ${inAlarm.length === 0 ? 'none in ALARM' : `in ALARM: ${inAlarm.join(', ')}`} (${run.alarms.alarms.length} evaluated locally)`,
     ];

@@ -299,7 +299,7 @@ describe('npm start (the command line)', () => {
     expect(await cli.exited).toBe(0);
     const { stdout } = cli.output();
     expect(stdout).toContain('Stopped after');
-    const published = Number(/published\s+(\d+) events/.exec(stdout.slice(stdout.indexOf('Summary')))?.[1]);
+    const published = Number(/published\s+(\d+) messages/.exec(stdout.slice(stdout.indexOf('Summary')))?.[1]);
     expect(published).toBeGreaterThan(0);
     expect(isRunning(Number(jvmPid))).toBe(false);
   }, 180_000);
