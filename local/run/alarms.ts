@@ -10,7 +10,9 @@ import type { ResourceModel } from './stack-model.js';
  *
  * Differences from CloudWatch, on purpose: periods are trailing windows ending now (CloudWatch aligns them
  * to the clock) so a local run reacts at once; an alarm starts in OK, not INSUFFICIENT_DATA; and missing
- * data in a period that began before the run started is unknown, not breaching (no history here).
+ * data in a period that began before the run started is unknown, not breaching (no history here). As in
+ * CloudWatch, which evaluates an alarm once a minute, an alarm keeps a new state for at least a minute
+ * however often the local run evaluates it (so a rate hovering at its threshold does not flood the alerts).
  */
 
 export type AlarmState = 'OK' | 'ALARM';
@@ -35,6 +37,8 @@ export interface LocalAlarm {
   readonly alarmActions: readonly string[];
   readonly okActions: readonly string[];
   state: AlarmState;
+  /** When the state last changed (epoch milliseconds). */
+  changedAt?: number;
   /** Why the value is not exactly what CloudWatch would compute, when that is so. */
   note?: string;
 }
@@ -86,7 +90,13 @@ export class LocalAlarms {
   constructor(
     models: readonly ResourceModel[],
     resources: LocalResources,
-    private readonly opts: { region: string; accountId: string; startedAt: number },
+    private readonly opts: {
+      region: string;
+      accountId: string;
+      startedAt: number;
+      /** @default 60_000 (CloudWatch's evaluation interval) */
+      minimumStateMs?: number;
+    },
   ) {
     for (const model of models) {
       const name = String(model.properties.AlarmName ?? model.logicalId);
@@ -103,7 +113,9 @@ export class LocalAlarms {
   /** Evaluates every alarm at `now`; returns the alarms whose state changed, with their notifications. */
   evaluate(store: MetricStore, now = Date.now()): AlarmTransition[] {
     const transitions: AlarmTransition[] = [];
+    const minimumStateMs = this.opts.minimumStateMs ?? 60_000;
     for (const { alarm, value } of this.compiled) {
+      if (alarm.changedAt !== undefined && now - alarm.changedAt < minimumStateMs) continue;
       const comparison = COMPARISONS[alarm.comparisonOperator] as (typeof COMPARISONS)[string];
       const periodMs = alarm.periodSeconds * 1000;
       const datapoints: Array<{ value: number; end: number }> = [];
@@ -135,6 +147,7 @@ export class LocalAlarms {
       if (next === alarm.state) continue;
       const oldState = alarm.state;
       alarm.state = next;
+      alarm.changedAt = now;
       const reason = stateReason(alarm, next, datapoints, breaching);
       transitions.push({
         alarm,

@@ -18,7 +18,7 @@ Traffic (the simulated Campaign):
   --events <n>             stop sending after n events (default: keep sending until Ctrl-C)
   --duration <seconds>     stop sending after this many seconds
   --types <a,b,...>        only these event types, equally weighted (default: every configured type,
-                           weighted like a bad day: 40% sent, 22% open, 10% bounce, 3% spam complaints...)
+                           weighted like a bad day: 40% sent, 18% open, 14% bounce, 3% spam complaints...)
   --mix <type=w,...>       weights per type, e.g. sent=50,open=30,bounce=20
   --invalid-ratio <r>      share of invalid events, 0 to 1 (default 0.03)
   --redeliveries <n>       batches Campaign delivers a second time (default 1)

@@ -31,9 +31,9 @@ export interface TrafficOptions {
 /** A realistic day, made a bad one so the bounce and complaint alarms can be seen within a minute. */
 export const DEFAULT_MIX: ReadonlyArray<readonly [CampaignEventType, number]> = [
   ['sent', 40],
-  ['open', 22],
+  ['open', 18],
   ['click', 8],
-  ['bounce', 10],
+  ['bounce', 14],
   ['unsubscribe', 3],
   ['spamcomplaint', 3],
   ['singleoptin', 2],

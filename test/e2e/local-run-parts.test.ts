@@ -303,6 +303,21 @@ describe('local alarms', () => {
     expect(resolved?.notification).toMatchObject({ NewStateValue: 'OK', OldStateValue: 'ALARM' });
   });
 
+  it('keeps a new state for a minute, as CloudWatch evaluates once a minute', () => {
+    const fast = { logicalId: 'Fast', properties: { ...quarantined.properties, Period: 10 } };
+    const alarms = new LocalAlarms([fast], resources, {
+      region: 'eu-central-1',
+      accountId: '000000000000',
+      startedAt,
+    });
+    const store = new MetricStore();
+    put(store, startedAt + 1000, 2);
+    expect(alarms.evaluate(store, startedAt + 2000).map((t) => t.alarm.state)).toEqual(['ALARM']);
+    put(store, startedAt + 20_000, 0);
+    expect(alarms.evaluate(store, startedAt + 25_000)).toEqual([]);
+    expect(alarms.evaluate(store, startedAt + 62_000).map((t) => t.alarm.state)).toEqual(['OK']);
+  });
+
   it('counts missing data as breaching only for periods the local run has seen whole', () => {
     const silence = {
       logicalId: 'Silence',
