@@ -45,6 +45,11 @@ const ApiSchema = v.strictObject({
   throttlingRateLimit: v.optional(positiveInt, 50),
   /** Stage throttling: burst size. */
   throttlingBurstLimit: v.optional(positiveInt, 100),
+  /**
+   * Set the region's API Gateway CloudWatch role (AWS::ApiGateway::Account, needed for access logs).
+   * Turn off when the account already manages that setting elsewhere (e.g. a landing zone).
+   */
+  manageAccountLoggingRole: v.optional(v.boolean(), true),
 });
 
 const CampaignSchema = v.strictObject({

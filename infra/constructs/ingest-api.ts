@@ -75,10 +75,10 @@ export class IngestApi extends Construct {
       description: 'Receives Optimizely Campaign webhook event batches',
       endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
       policy: sourceIpPolicy(api.allowAnySourceIp ? undefined : api.allowedSourceIps),
-      // Creates the account-level role API Gateway needs to write logs, if the account has none; retained
-      // on destroy because every REST API in the account and region shares it.
-      cloudWatchRole: true,
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      // Access logs need the region's API Gateway CloudWatch role. Unless the account manages it elsewhere,
+      // the stack sets it, and keeps it on destroy: every REST API in the account and region shares it.
+      cloudWatchRole: api.manageAccountLoggingRole,
+      ...(api.manageAccountLoggingRole && { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN }),
       deployOptions: {
         stageName: STAGE_NAME,
         throttlingRateLimit: api.throttlingRateLimit,

@@ -17,7 +17,7 @@ describe('cdk-nag (AwsSolutions and Serverless packs)', () => {
   it('reports no unacknowledged finding with every optional feature turned off', () => {
     const config = parseConfig({
       campaign: { clientIds: [100001], registerWebhooks: false },
-      api: { allowAnySourceIp: true },
+      api: { allowAnySourceIp: true, manageAccountLoggingRole: false },
       retainData: false,
     });
     expect(nagFindings((app) => new CampaignEventsStack(app, 'NagStack', { config, env }))).toEqual([]);

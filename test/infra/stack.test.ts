@@ -56,6 +56,13 @@ describe('ingest API', () => {
     });
   });
 
+  it("sets the region's API Gateway logging role and keeps it on destroy, unless told not to", () => {
+    template.resourceCountIs('AWS::ApiGateway::Account', 1);
+    template.hasResource('AWS::ApiGateway::Account', { DeletionPolicy: 'Retain' });
+    const managedElsewhere = synthStack({ api: { manageAccountLoggingRole: false } }).template;
+    managedElsewhere.resourceCountIs('AWS::ApiGateway::Account', 0);
+  });
+
   it('rejects a burst limit below the rate limit at synth time', () => {
     expect(() => synthStack({ api: { throttlingRateLimit: 100, throttlingBurstLimit: 10 } })).toThrow(
       /throttlingBurstLimit \(10\) must be at least throttlingRateLimit \(100\)/,
