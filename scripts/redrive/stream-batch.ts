@@ -6,7 +6,7 @@ import {
   type GetShardIteratorCommandOutput,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { toLambdaRecord } from '../../local/stream-driver.js';
+import { toLambdaRecord } from '../../functions/shared/events/stream-record.js';
 import { type StreamBatchInfo, streamArnParts } from './on-failure-record.js';
 
 /** The part of the DynamoDB Streams client the replay uses. */

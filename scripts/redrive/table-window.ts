@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { EVENT_STATUS } from '../../functions/shared/events/stored-event.js';
-import { toLambdaRecord } from '../../local/stream-driver.js';
+import { toLambdaRecord } from '../../functions/shared/events/stream-record.js';
 import { type StreamBatchInfo, streamArnParts } from './on-failure-record.js';
 
 /** The part of the DynamoDB client the replay uses. */
