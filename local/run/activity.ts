@@ -10,6 +10,8 @@ export type Activity =
   | { readonly kind: 'note'; readonly message: string }
   | { readonly kind: 'webhooks'; readonly registrations: readonly WebhookRegistrationResult[] }
   | { readonly kind: 'batch'; readonly batch: DeliveredBatch; readonly answer: IngestAnswer | undefined }
+  /** A POST that did not come from the simulated Campaign (curl, a test, your own client). */
+  | { readonly kind: 'request'; readonly userAgent: string; readonly answer: IngestAnswer }
   | { readonly kind: 'first-published'; readonly eventType: string; readonly afterMs: number }
   | { readonly kind: 'parked'; readonly records: number }
   | { readonly kind: 'alarm'; readonly transition: AlarmTransition }

@@ -162,6 +162,8 @@ export interface LocalRun {
 }
 
 const ACCOUNT_ID = '000000000000';
+/** What the simulator sends as User-Agent (local/campaign-simulator/delivery.ts). */
+const SIMULATOR_USER_AGENT = 'campaign-simulator';
 const KEPT_MESSAGES_PER_TYPE = 10_000;
 const SNS_PUBLISHED_KEPT = 10_000;
 
@@ -364,6 +366,8 @@ export async function runLocalPipeline(options: LocalRunOptions = {}): Promise<L
         apiMetric('4XXError', result.statusCode >= 400 && result.statusCode < 500 ? 1 : 0);
         apiMetric('5XXError', result.statusCode >= 500 ? 1 : 0);
         const answer = ingestAnswer(result.statusCode, result.body);
+        const userAgent = event.requestContext.identity.userAgent ?? '';
+        if (userAgent !== SIMULATOR_USER_AGENT) emit({ kind: 'request', userAgent, answer });
         if (result.statusCode === 200) {
           counters.eventsReceived += answer.received ?? 0;
           counters.eventsAccepted += answer.accepted ?? 0;

@@ -71,6 +71,14 @@ export class LiveView {
       case 'batch':
         this.batch(activity);
         return;
+      case 'request':
+        this.print(
+          `POST from ${activity.userAgent || 'a client'} (not the simulated Campaign): ${describeAnswer(activity.answer)}`,
+        );
+        for (const report of activity.answer.quarantinedEvents ?? []) {
+          this.print(this.yellow(`  quarantined event ${report.index}: ${report.issues.join('; ')}`), false);
+        }
+        return;
       case 'first-published':
         this.firstPublishedAt = Date.now();
         this.print(
@@ -140,7 +148,7 @@ export class LiveView {
       `    -H '${run.authHeaderName}: ${run.endpointKey}' \\`,
       `    -d '${sample}'`,
       `  Campaign API simulator: ${run.urls.campaignApi} (user ${run.campaignUser.username}, password ${run.campaignUser.password})`,
-      `  state of the simulated Campaign: curl -s ${run.urls.campaignApi.replace(/\/rest$/, '')}/_simulator/state`,
+      `  its webhooks, with the operator CLI: CAMPAIGN_API_USER=${run.campaignUser.username} CAMPAIGN_API_PASSWORD=${run.campaignUser.password} npm run webhooks -- list --base-url ${run.urls.campaignApi}`,
       run.traffic
         ? `Campaign sends ${describeTraffic(run)}. Ctrl-C stops everything.`
         : 'No simulated traffic (--no-traffic). Ctrl-C stops everything.',
