@@ -103,8 +103,9 @@ export class CampaignEventsStack extends Stack {
           endpointKeySecret: this.endpointKeySecret,
           credentialsSecretName: config.campaign.credentialsSecretName,
           apiStage: this.restApi.deploymentStage,
-          // Verification posts test events: the ingest function, its permissions and grants must exist.
-          waitFor: [ingestApi],
+          // Verification and the first real events follow at once: the ingest (function, permissions,
+          // grants) and the fan-out with this deploy's topics (its TOPIC_ARNS) must be in place first.
+          waitFor: [ingestApi, eventTopics, fanOut],
           apiBaseUrl: config.campaign.apiBaseUrl,
           verifyMailingId: config.campaign.verifyMailingId,
           endpointKeyRotation: config.campaign.endpointKeyRotation,
@@ -131,7 +132,7 @@ export class CampaignEventsStack extends Stack {
       dispatchSilence: config.alerts.dispatchSilence,
       apiStage: this.restApi.deploymentStage,
       fanOutFunction: this.fanOutFunction,
-      // Every project function: add new ones (e.g. the webhook reconciler) here.
+      // Every project function except the alarm formatter (Alerting alarms it); new functions go here.
       watchedFunctions: [
         { name: 'ingest', function: this.ingestFunction, errorSeverity: 'critical' },
         { name: 'fan-out', function: this.fanOutFunction },

@@ -35,8 +35,10 @@ export interface WebhookRegistrationProps {
   /** The API stage serving `endpointUrl`: registration (and verification) waits for it. */
   readonly apiStage: apigateway.IStage;
   /**
-   * Further resources that must exist before Campaign can reach the endpoint (e.g. the ingest construct,
-   * so its function, permissions and role policies are in place when verification posts test events).
+   * Further resources that must exist before Campaign can reach the endpoint: the ingest construct (its
+   * function, permissions and role policies are in place when verification posts test events), and the
+   * fan-out and event topics (a newly added type's topic exists and the fan-out publishes to it before
+   * Campaign sends events of that type).
    * @default - only the API stage
    */
   readonly waitFor?: readonly IDependable[];

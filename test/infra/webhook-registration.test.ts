@@ -256,15 +256,23 @@ describe('WebhookRegistration', () => {
 });
 
 describe('the product stack', () => {
-  it('registers the webhooks of every configured client after the API is deployed, with outputs', () => {
+  it('registers the webhooks of every configured client after the API, ingest, topics and fan-out are deployed, with outputs', () => {
     const { template, stack } = synthStack({
       campaign: { clientIds: [100001, 200002], verifyMailingId: 900001 },
     });
     template.resourceCountIs('Custom::CampaignWebhooks', 2);
     const stageId = logicalId(stack, stack.restApi.deploymentStage);
     const ingestFunctionId = logicalId(stack, stack.ingestFunction);
+    // A type added by this deploy: its topic exists and the fan-out (TOPIC_ARNS) publishes to it before
+    // Campaign is told to send events of it (verification posts real test events at once).
+    const fanOutFunctionId = logicalId(stack, stack.fanOutFunction);
+    const [streamMappingId] = Object.keys(template.findResources('AWS::Lambda::EventSourceMapping'));
+    const topicIds = [...stack.eventTopics.values()].map((topic) => logicalId(stack, topic));
+    expect(topicIds).toHaveLength(12);
     for (const resource of Object.values(template.findResources('Custom::CampaignWebhooks'))) {
-      expect(resource.DependsOn).toEqual(expect.arrayContaining([stageId, ingestFunctionId]));
+      expect(resource.DependsOn).toEqual(
+        expect.arrayContaining([stageId, ingestFunctionId, fanOutFunctionId, streamMappingId, ...topicIds]),
+      );
     }
     template.hasResourceProperties('Custom::CampaignWebhooks', {
       clientId: '200002',
