@@ -210,6 +210,11 @@ export class Alerting extends Construct implements AlarmRouter {
    * CloudWatch cannot publish to an encrypted topic unless the key lets it (the AWS-managed aws/sns key
    * never does); SNS needs the key to write to the encrypted subscription dead-letter queues.
    * Subscribers need nothing: SNS decrypts before delivery.
+   *
+   * Both services act on behalf of this account's alarms and topics only (`aws:SourceAccount`, the
+   * confused-deputy guard AWS recommends for service principals in key policies). No `aws:SourceArn`: AWS
+   * documents no value for it on these KMS requests, and a condition the request does not carry would
+   * silently stop every alarm notification.
    */
   private allowServicesToUseKey(): void {
     const statement = new iam.PolicyStatement({
@@ -220,6 +225,7 @@ export class Alerting extends Construct implements AlarmRouter {
       ],
       actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
       resources: ['*'],
+      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
     });
     const { statementAdded } = this.encryptionKey.addToResourcePolicy(statement, true);
     if (!statementAdded) {

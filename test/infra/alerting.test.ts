@@ -52,7 +52,7 @@ describe('alerting topics and key', () => {
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 
-  it('lets CloudWatch (alarm notifications) and SNS (dead-letter queues) use the key, and no one else', () => {
+  it('lets CloudWatch (alarm notifications) and SNS (dead-letter queues) use the key, for this account only', () => {
     template.hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: {
         Statement: Match.arrayWith([
@@ -62,10 +62,15 @@ describe('alerting topics and key', () => {
             Principal: { Service: ['cloudwatch.amazonaws.com', 'sns.amazonaws.com'] },
             Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
             Resource: '*',
+            Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
           },
         ]),
       },
     });
+    // No other statement names a service principal: the services get the key only through the one above.
+    const [key] = Object.values(template.findResources('AWS::KMS::Key'));
+    const statements = key?.Properties.KeyPolicy.Statement as Array<{ Principal?: { Service?: unknown } }>;
+    expect(statements.filter((statement) => statement.Principal?.Service !== undefined)).toHaveLength(1);
   });
 
   it('lets CloudWatch alarms of this account publish to the topics, over TLS only', () => {
