@@ -13,11 +13,10 @@ import type { CampaignCredentials } from '../functions/shared/campaign-api/types
 import { CAMPAIGN_EVENT_TYPES, type CampaignEventType } from '../functions/shared/campaign-event-types.js';
 import {
   type EndpointKeys,
-  parseEndpointKeys,
-  retiredPreviousKey,
-  rotatedKeys,
+  parseEndpointKeySecret,
   serializeEndpointKeys,
-} from '../functions/webhook-reconciler/endpoint-key.js';
+} from '../functions/shared/endpoint-key-secret.js';
+import { retiredPreviousKey, rotatedKeys } from '../functions/webhook-reconciler/endpoint-key.js';
 import { errorMessage, type ReconcileLogger } from '../functions/webhook-reconciler/execute.js';
 import { normalizeTargetUrl } from '../functions/webhook-reconciler/ownership.js';
 import { describeAction, planRemoval } from '../functions/webhook-reconciler/plan.js';
@@ -237,7 +236,7 @@ class CommandContext {
   async readEndpointKeys(): Promise<EndpointKeys> {
     const id = this.endpointSecretId();
     const response = await this.secretsClient().send(new GetSecretValueCommand({ SecretId: id }));
-    return parseEndpointKeys(response.SecretString, id);
+    return parseEndpointKeySecret(response.SecretString, id);
   }
 
   async writeEndpointKeys(keys: EndpointKeys): Promise<void> {

@@ -1,4 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { parseEndpointKeySecret } from '../shared/endpoint-key-secret.js';
+
+export { EndpointKeySecretError } from '../shared/endpoint-key-secret.js';
 
 /**
  * Checks a presented endpoint key against the secret `{"current": "<key>", "previous": "<key or empty>"}`.
@@ -22,11 +25,6 @@ export interface EndpointKeyVerifierOptions {
 export interface EndpointKeyVerifier {
   /** True when `presented` equals the current or the previous key (compared in constant time). */
   verify(presented: string): Promise<boolean>;
-}
-
-/** The secret does not hold the expected JSON; no request can be authenticated until it is fixed. */
-export class EndpointKeySecretError extends Error {
-  override readonly name = 'EndpointKeySecretError';
 }
 
 export function createEndpointKeyVerifier(options: EndpointKeyVerifierOptions): EndpointKeyVerifier {
@@ -60,24 +58,11 @@ export function createEndpointKeyVerifier(options: EndpointKeyVerifierOptions): 
   };
 }
 
+/** The keys to accept; the secret is parsed by the one parser every reader of it uses. */
 function parseKeys(value: unknown): string[] {
-  let secret = value;
-  if (typeof secret === 'string') {
-    try {
-      secret = JSON.parse(secret);
-    } catch {
-      throw new EndpointKeySecretError('The endpoint key secret is not JSON');
-    }
-  }
-  const { current, previous } = (secret ?? {}) as { current?: unknown; previous?: unknown };
-  if (typeof current !== 'string' || current === '') {
-    throw new EndpointKeySecretError('The endpoint key secret has no non-empty "current" key');
-  }
-  if (previous !== undefined && previous !== null && typeof previous !== 'string') {
-    throw new EndpointKeySecretError('The endpoint key secret\'s "previous" key must be a string');
-  }
+  const { current, previous } = parseEndpointKeySecret(value);
   // An empty previous key means "none": it must never match an empty or missing header.
-  return typeof previous === 'string' && previous !== '' ? [current, previous] : [current];
+  return previous === '' ? [current] : [current, previous];
 }
 
 function digest(key: string): Buffer {

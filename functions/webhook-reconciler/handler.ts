@@ -3,7 +3,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { CampaignApiClient } from '../shared/campaign-api/client.js';
 import { loadCredentials } from '../shared/campaign-api/credentials.js';
-import { parseEndpointKeys } from './endpoint-key.js';
+import { parseEndpointKeySecret } from '../shared/endpoint-key-secret.js';
 import type { ReconcileLogger } from './execute.js';
 import { handleLifecycleEvent, type LifecycleResponse } from './lifecycle.js';
 
@@ -42,7 +42,7 @@ export async function handler(
       const response = await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }), {
         abortSignal: deadline,
       });
-      return parseEndpointKeys(response.SecretString, secretArn).current;
+      return parseEndpointKeySecret(response.SecretString, secretArn).current;
     },
     campaignClient: async (props) =>
       new CampaignApiClient({

@@ -88,11 +88,20 @@ describe('createEndpointKeyVerifier', () => {
     expect(secret.fetches.filter(Boolean)).toHaveLength(2);
   });
 
+  it('accepts what the reconciler and rotate-key accept: null previous, spaces inside a key', async () => {
+    const verifier = createEndpointKeyVerifier({
+      load: async () => ({ current: 'key with spaces', previous: null }),
+    });
+    expect(await verifier.verify('key with spaces')).toBe(true);
+    expect(await verifier.verify('')).toBe(false);
+  });
+
   it('refuses a secret without the expected shape', async () => {
     for (const value of [
       { previous: 'x' },
       { current: '' },
       { current: 'k', previous: 3 },
+      { current: ' padded-key' },
       'not json',
       null,
     ]) {
