@@ -1,6 +1,6 @@
 import type { CampaignEventType } from '../shared/campaign-event-types.js';
 import type { EventStore, PutAllResult } from '../shared/event-store.js';
-import { unstorableReason } from '../shared/events/attribute-values.js';
+import { itemBytes, unstorableReason } from '../shared/events/attribute-values.js';
 import {
   type BounceCategory,
   bounceCategoryOf,
@@ -10,11 +10,14 @@ import {
   readableFields,
 } from '../shared/events/schema.js';
 import {
+  type AcceptedEventItem,
   acceptedItem,
   type EventItem,
   type ItemTimes,
   MAX_ACCEPTED_EVENT_BYTES,
+  MAX_ITEM_BYTES,
   quarantinedItem,
+  toItem,
 } from '../shared/events/stored-event.js';
 
 /**
@@ -34,6 +37,7 @@ export interface QuarantinedEventReport {
   /** Position of the event in the batch (0-based). */
   readonly index: number;
   readonly eventKey: string;
+  /** As stored in the quarantine item: at most MAX_LISTED_ISSUES, then `… and N more issues`. */
   readonly issues: readonly string[];
 }
 
@@ -89,11 +93,13 @@ export function classifyBatch(
   events.forEach((raw, index) => {
     const rawText = JSON.stringify(raw);
     const validation = options.validate(raw);
-    const issues = validation.valid ? storageIssues(validation.event, rawText) : validation.issues;
+    const outcome = validation.valid
+      ? storableAcceptedItem(validation.event, raw, rawText, times)
+      : { issues: validation.issues };
     let item: EventItem;
-    if (validation.valid && issues.length === 0) {
-      const event = validation.event;
-      item = acceptedItem(event, raw, rawText, times);
+    if ('item' in outcome) {
+      const event = outcome.item.event;
+      item = outcome.item;
       accepted++;
       const typeTally = tally(event.type);
       typeTally.received++;
@@ -103,8 +109,10 @@ export function classifyBatch(
       if (event.type === 'bounce') bounces[bounceCategoryOf(event)]++;
     } else {
       const readable = readableFields(raw);
-      item = quarantinedItem(raw, rawText, issues, readable, times);
-      quarantinedEvents.push({ index, eventKey: item.eventKey, issues });
+      const quarantined = quarantinedItem(raw, rawText, outcome.issues, readable, times);
+      item = quarantined;
+      // The item's issues: the first few and a count of the rest, as stored.
+      quarantinedEvents.push({ index, eventKey: quarantined.eventKey, issues: quarantined.issues });
       if (readable.eventType !== undefined) tally(readable.eventType).received++;
     }
     if (seenKeys.has(item.eventKey)) duplicates++;
@@ -136,19 +144,36 @@ export async function ingestBatch(
   return { ...summary, storage };
 }
 
-/** Why a valid event cannot be stored as an accepted item (it is quarantined instead), if it cannot. */
-function storageIssues(event: CampaignEventRecord, rawText: string): string[] {
+/** The accepted item of a valid event, or why it cannot be stored as one (it is quarantined instead). */
+function storableAcceptedItem(
+  event: CampaignEventRecord,
+  rawEvent: unknown,
+  rawText: string,
+  times: ItemTimes,
+): { item: AcceptedEventItem } | { issues: readonly string[] } {
   // UTF-8 needs 1 to 3 bytes per UTF-16 code unit: only measure when the length leaves it open.
   if (rawText.length * 3 > MAX_ACCEPTED_EVENT_BYTES) {
     const bytes = Buffer.byteLength(rawText);
     if (bytes > MAX_ACCEPTED_EVENT_BYTES) {
-      return [
-        `event: is ${bytes} bytes of JSON; events over ${MAX_ACCEPTED_EVENT_BYTES} bytes cannot be stored and published whole`,
-      ];
+      return {
+        issues: [
+          `event: is ${bytes} bytes of JSON; events over ${MAX_ACCEPTED_EVENT_BYTES} bytes cannot be stored and published whole`,
+        ],
+      };
     }
   }
   const reason = unstorableReason(event);
-  return reason === undefined ? [] : [reason];
+  if (reason !== undefined) return { issues: [reason] };
+  const item = acceptedItem(event, rawEvent, rawText, times);
+  const itemSize = itemBytes(toItem(item));
+  if (itemSize > MAX_ITEM_BYTES) {
+    return {
+      issues: [
+        `event: takes ${itemSize} bytes as a DynamoDB item (the event and its raw text); at most ${MAX_ITEM_BYTES} are stored`,
+      ],
+    };
+  }
+  return { item };
 }
 
 function delaySeconds(event: CampaignEventRecord, receivedAt: Date): number | undefined {

@@ -1,17 +1,23 @@
-import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifyBatch } from '../../functions/ingest/ingest-batch.js';
 import { CAMPAIGN_EVENT_TYPES } from '../../functions/shared/campaign-event-types.js';
 import { createEventStore, EventStoreError } from '../../functions/shared/event-store.js';
+import { itemBytes } from '../../functions/shared/events/attribute-values.js';
 import { parseJsonLosslessly } from '../../functions/shared/events/lossless-json.js';
 import { createEventValidator } from '../../functions/shared/events/schema.js';
 import {
   acceptedItem,
   type EventItem,
   MAX_ACCEPTED_EVENT_BYTES,
-  MAX_QUARANTINED_RAW_BYTES,
-  quarantinedItem,
+  MAX_LISTED_ISSUES,
 } from '../../functions/shared/events/stored-event.js';
 import { CampaignEventFactory } from '../../local/campaign-simulator/event-factory.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local.js';
@@ -115,7 +121,26 @@ describe('event store on DynamoDB Local', () => {
     expect(Item?.raw?.S).toContain('"trackingId":12345678901234567890123');
   });
 
-  it('fits the largest accepted event and the largest quarantined raw text in one item', async () => {
+  it('measures an item as DynamoDB does, so the item budget holds', async () => {
+    const { tableName } = await newTable();
+    const limit = 400 * 1024;
+    const base: Record<string, AttributeValue> = {
+      eventKey: { S: 'measured' },
+      issues: { L: [{ S: 'a: é' }, { S: '' }] },
+      event: { M: { n: { N: '12345' }, z: { NULL: true }, t: { BOOL: true }, l: { L: [{ M: {} }] } } },
+    };
+    const withSize = (bytes: number) => {
+      const item = { ...base, raw: { S: '' } };
+      return { ...item, raw: { S: 'x'.repeat(bytes - itemBytes(item)) } };
+    };
+    expect(itemBytes(withSize(limit))).toBe(limit);
+    await client.send(new PutItemCommand({ TableName: tableName, Item: withSize(limit) }));
+    await expect(
+      client.send(new PutItemCommand({ TableName: tableName, Item: withSize(limit + 1) })),
+    ).rejects.toThrow(/Item size has exceeded the maximum allowed size/);
+  });
+
+  it('fits the largest accepted event and the largest quarantine item', async () => {
     const { tableName } = await newTable();
     const base = { type: 'open', clientId: 1, mailingId: 2, recipientId: 'r' };
     const padding = 'é'.repeat((MAX_ACCEPTED_EVENT_BYTES - Buffer.byteLength(JSON.stringify(base)) - 20) / 2);
@@ -123,12 +148,23 @@ describe('event store on DynamoDB Local', () => {
     expect(Buffer.byteLength(JSON.stringify(largest))).toBeLessThanOrEqual(MAX_ACCEPTED_EVENT_BYTES);
     const [accepted] = classify([largest]);
     expect(accepted?.status).toBe('accepted');
-    const rawText = JSON.stringify({ junk: 'x'.repeat(MAX_QUARANTINED_RAW_BYTES * 2) });
-    const quarantined = quarantinedItem(rawText, rawText, ['event: too large'], {}, times);
+    // A 3 MB event with 2,000 issues, each naming a 1 KB field: issues capped, raw text cut to fit.
+    const names = Array.from({ length: 2_000 }, (_, index) => `${'n'.repeat(1000)}${index}`);
+    const huge = {
+      junk: 'x'.repeat(1_000_000),
+      mediaTypesToAddresses: Object.fromEntries(names.map((n) => [n, 1])),
+    };
+    const [quarantined] = classify([huge]);
+    expect(quarantined).toMatchObject({ status: 'quarantined', rawTruncated: true });
     const store = createEventStore({ client, tableName });
-    await expect(store.putAll([accepted as EventItem, quarantined])).resolves.toMatchObject({
+    await expect(store.putAll([accepted as EventItem, quarantined as EventItem])).resolves.toMatchObject({
       itemsWritten: 2,
     });
+    const { Item } = await client.send(
+      new GetItemCommand({ TableName: tableName, Key: { eventKey: { S: quarantined?.eventKey ?? '' } } }),
+    );
+    expect(Item?.issues?.L).toHaveLength(MAX_LISTED_ISSUES + 1);
+    expect(Item?.rawBytes?.N).toBe(String(Buffer.byteLength(JSON.stringify(huge))));
   });
 
   it('agrees with DynamoDB on what cannot be stored, which is why such events are quarantined', async () => {
@@ -149,6 +185,8 @@ describe('event store on DynamoDB Local', () => {
       { nest: nested(31) },
       { extra: { '': 1 } },
       parseJsonLosslessly('{"n":1e400}') as Record<string, unknown>,
+      // Under the JSON size limit, over 400 KB as an item (3 bytes per entry in the map, 2 in the text).
+      { ones: new Array(81_880).fill(1) },
     ];
     for (const extra of beyond) {
       expect(classify([{ ...base, ...extra }])[0]?.status).toBe('quarantined');

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { CAMPAIGN_EVENT_TYPES, type CampaignEventType } from '../../functions/shared/campaign-event-types.js';
 import { eventKeyFor } from '../../functions/shared/events/event-key.js';
 import { bounceCategoryOf, MAILING_EVENT_TYPES } from '../../functions/shared/events/schema.js';
+import { MAX_LISTED_ISSUES } from '../../functions/shared/events/stored-event.js';
 import { type CampaignEvent, CampaignEventFactory } from '../../local/campaign-simulator/event-factory.js';
 import type { PublishedMessage } from '../../local/sns-stand-in.js';
 import {
@@ -183,6 +184,34 @@ describe('ingest pipeline', () => {
 
     await p.driver.waitUntilIdle();
     expect(publishedKeys().sort()).toEqual(good.map((event) => eventKeyFor(typeOf(event), event)).sort());
+  });
+
+  it('stores a batch whose invalid event has thousands of issues: the issues are capped to fit an item', async () => {
+    const p = await start();
+    const events = factory(109);
+    const valid = events.event('open');
+    // About 100 KB of JSON with 6,000 invalid addresses: one issue each, ~600 KB of issues uncapped.
+    const mediaTypesToAddresses = Object.fromEntries(
+      Array.from({ length: 6000 }, (_, index) => [`EMAIL_${String(index).padStart(4, '0')}`, index]),
+    );
+    const invalid = { ...events.event('open'), mediaTypesToAddresses };
+    const response = await p.post([valid, invalid]);
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ received: 2, accepted: 1, quarantined: 1 });
+    const [report] = response.body.quarantinedEvents as Array<{ eventKey: string; issues: string[] }>;
+    expect(report?.issues).toHaveLength(MAX_LISTED_ISSUES + 1);
+    expect(report?.issues[0]).toBe(
+      'mediaTypesToAddresses.EMAIL_0000: must map each media type to an address string',
+    );
+    expect(report?.issues.at(-1)).toBe(`… and ${6000 - MAX_LISTED_ISSUES} more issues`);
+
+    const items = await p.items();
+    expect(items.find((item) => item.status === 'accepted')).toMatchObject({ raw: JSON.stringify(valid) });
+    const quarantined = items.find((item) => item.status === 'quarantined');
+    expect(quarantined).toMatchObject({ eventKey: report?.eventKey, issues: report?.issues });
+    expect(quarantined?.raw).toBe(JSON.stringify(invalid));
+    await p.driver.waitUntilIdle();
+    expect(publishedKeys()).toEqual([eventKeyFor('open', valid)]);
   });
 
   it('refuses a wrong or missing key with 401 and stores nothing', async () => {

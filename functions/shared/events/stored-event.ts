@@ -1,7 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { AttributeValue as StreamAttributeValue } from 'aws-lambda';
 import { type CampaignEventType, isCampaignEventType } from '../campaign-event-types.js';
-import { fromAttributeMap, toAttributeMap, toAttributeValue } from './attribute-values.js';
+import { fromAttributeMap, itemBytes, toAttributeMap, toAttributeValue } from './attribute-values.js';
 import { eventKeyFor, quarantineKeyFor } from './event-key.js';
 import type { CampaignEventRecord } from './schema.js';
 
@@ -14,19 +14,34 @@ import type { CampaignEventRecord } from './schema.js';
  *   `expiresAt` (N: epoch seconds, TTL);
  * - accepted: `eventType` (registration name), `clientId` (N), `mailingId` (N, when present),
  *   `recipientId` (S, when present), `event` (M: the normalized event);
- * - quarantined: `issues` (L of S), `eventType` / `clientId` when they could be read, `rawTruncated`
- *   (BOOL) and `rawBytes` (N) when the raw text was cut to fit an item.
+ * - quarantined: `issues` (L of S: at most {@link MAX_LISTED_ISSUES}, then `… and N more issues`),
+ *   `eventType` / `clientId` when they could be read, `rawTruncated` (BOOL) and `rawBytes` (N) when the
+ *   raw text was cut to fit an item.
  */
 export const EVENT_STATUS = { accepted: 'accepted', quarantined: 'quarantined' } as const;
 
 /**
  * Largest accepted event, as JSON bytes. An item holds the event twice (map and raw text) under
  * DynamoDB's 400 KB item limit, and the published message (the event plus a small envelope) must stay
- * under SNS's 256 KiB; a larger event is quarantined with its raw text.
+ * under SNS's 256 KiB; a larger event is quarantined with its raw text. The item itself is measured
+ * against {@link MAX_ITEM_BYTES} too: a map can take more bytes than its JSON (a long list of small
+ * numbers takes 3 bytes per 2-byte entry).
  */
 export const MAX_ACCEPTED_EVENT_BYTES = 160 * 1024;
-/** Longest raw text kept in a quarantine item; longer text is cut and the item flagged `rawTruncated`. */
-export const MAX_QUARANTINED_RAW_BYTES = 300 * 1024;
+/**
+ * Largest item, as DynamoDB counts it ({@link itemBytes}), comfortably under its 400 KB item limit: one
+ * item over the limit fails its whole BatchWriteItem call, and so the whole batch, on every redelivery.
+ * An accepted item over it is quarantined instead; a quarantine item's raw text gets what its other
+ * attributes leave (longer text is cut and the item flagged `rawTruncated`).
+ */
+export const MAX_ITEM_BYTES = 350 * 1024;
+/**
+ * Issues kept per quarantined event, in its item, the response and the log. The validator reports one
+ * issue per bad entry (thousands for a map of bad addresses); the rest are counted in a last entry.
+ */
+export const MAX_LISTED_ISSUES = 20;
+/** Longest issue text kept (a path through a very long field name is cut, ending in `…`). */
+export const MAX_ISSUE_BYTES = 300;
 
 export interface AcceptedEventItem {
   readonly eventKey: string;
@@ -86,6 +101,12 @@ export function acceptedItem(
   };
 }
 
+/**
+ * The quarantine item of an event: at most {@link MAX_LISTED_ISSUES} issues (each at most
+ * {@link MAX_ISSUE_BYTES}, then a count of the rest), and as much of the raw text as fits the item
+ * budget ({@link MAX_ITEM_BYTES}); cut raw text is flagged `rawTruncated`, with its full
+ * length in `rawBytes`.
+ */
 export function quarantinedItem(
   rawEvent: unknown,
   rawText: string,
@@ -94,22 +115,40 @@ export function quarantinedItem(
   times: ItemTimes,
 ): QuarantinedEventItem {
   const rawBytes = Buffer.byteLength(rawText);
-  const truncated = rawBytes > MAX_QUARANTINED_RAW_BYTES;
-  return {
+  const item: QuarantinedEventItem = {
     eventKey: quarantineKeyFor(rawEvent),
     status: EVENT_STATUS.quarantined,
-    issues,
-    raw: truncated ? truncateUtf8(rawText, MAX_QUARANTINED_RAW_BYTES) : rawText,
-    ...(truncated && { rawTruncated: true as const, rawBytes }),
+    issues: listedIssues(issues),
+    raw: rawText,
     ...readable,
     receivedAt: times.receivedAt.toISOString(),
     expiresAt: expiresAtFor(times.receivedAt, times.retentionDays),
   };
+  // The issues are bounded (about 6 KB at most), so the raw text is all that may need to give way.
+  const rawBudget = MAX_ITEM_BYTES - itemBytes(toItem({ ...item, raw: '', rawTruncated: true, rawBytes }));
+  if (rawBytes <= rawBudget) return item;
+  return { ...item, raw: truncateUtf8(rawText, rawBudget), rawTruncated: true, rawBytes };
 }
 
+/** The issues a quarantined event is reported with: the first few, each cut to a bounded length, then a count of the rest. */
+export function listedIssues(issues: readonly string[]): string[] {
+  const listed = issues.slice(0, MAX_LISTED_ISSUES).map((issue) => {
+    if (Buffer.byteLength(issue) <= MAX_ISSUE_BYTES) return issue;
+    return `${truncateUtf8(issue, MAX_ISSUE_BYTES - Buffer.byteLength('…'))}…`;
+  });
+  const notListed = issues.length - listed.length;
+  if (notListed > 0) listed.push(`… and ${notListed} more ${notListed === 1 ? 'issue' : 'issues'}`);
+  return listed;
+}
+
+/** The longest prefix of `text` within `maxBytes` of UTF-8 that does not split a character. */
 function truncateUtf8(text: string, maxBytes: number): string {
-  // Cutting a multi-byte character leaves U+FFFD at the end; the item is flagged as truncated anyway.
-  return Buffer.from(text).subarray(0, maxBytes).toString('utf8');
+  const bytes = Buffer.from(text);
+  if (bytes.length <= maxBytes) return text;
+  let end = Math.max(0, maxBytes);
+  // Back up over continuation bytes (10xxxxxx) to the start of the character that would be split.
+  while (end > 0 && ((bytes[end] as number) & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString('utf8');
 }
 
 /** The DynamoDB item of an event. */

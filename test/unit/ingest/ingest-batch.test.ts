@@ -2,10 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { classifyBatch, ingestBatch } from '../../../functions/ingest/ingest-batch.js';
 import { CAMPAIGN_EVENT_TYPES } from '../../../functions/shared/campaign-event-types.js';
 import { type EventStore, EventStoreError } from '../../../functions/shared/event-store.js';
+import { itemBytes } from '../../../functions/shared/events/attribute-values.js';
 import { eventKeyFor } from '../../../functions/shared/events/event-key.js';
 import { parseJsonLosslessly } from '../../../functions/shared/events/lossless-json.js';
 import { createEventValidator } from '../../../functions/shared/events/schema.js';
-import { type EventItem, MAX_ACCEPTED_EVENT_BYTES } from '../../../functions/shared/events/stored-event.js';
+import {
+  type EventItem,
+  MAX_ACCEPTED_EVENT_BYTES,
+  MAX_ITEM_BYTES,
+  MAX_LISTED_ISSUES,
+  toItem,
+} from '../../../functions/shared/events/stored-event.js';
 import { CampaignEventFactory } from '../../../local/campaign-simulator/event-factory.js';
 
 const receivedAt = new Date('2025-03-01T10:00:00.000Z');
@@ -98,6 +105,38 @@ describe('classifyBatch', () => {
       'event.extra: has an empty field name, which DynamoDB cannot store',
       'event.n: number outside the range DynamoDB stores (1e-130 to 1e126)',
     ]);
+  });
+
+  it('quarantines a valid event whose item would take more than the item budget', () => {
+    // Under the JSON limit, but each 2-byte list entry takes 3 bytes in the item's event map.
+    const ones = {
+      type: 'open',
+      clientId: 1,
+      mailingId: 2,
+      recipientId: 'r',
+      ones: new Array(80_000).fill(1),
+    };
+    expect(Buffer.byteLength(JSON.stringify(ones))).toBeLessThan(MAX_ACCEPTED_EVENT_BYTES);
+    const { items, summary } = classifyBatch([ones], options);
+    expect(items[0]?.status).toBe('quarantined');
+    expect(summary.quarantinedEvents[0]?.issues).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^event: takes \\d+ bytes as a DynamoDB item \\(the event and its raw text\\); at most ${MAX_ITEM_BYTES} are stored$`,
+        ),
+      ),
+    ]);
+    expect(itemBytes(toItem(items[0] as EventItem))).toBeLessThanOrEqual(MAX_ITEM_BYTES);
+  });
+
+  it('reports at most the listed issues of an event, as its item stores them', () => {
+    const addresses = Object.fromEntries(Array.from({ length: 500 }, (_, index) => [`M${index}`, index]));
+    const event = { ...factory().event('open'), mediaTypesToAddresses: addresses };
+    const { items, summary } = classifyBatch([event], options);
+    const [report] = summary.quarantinedEvents;
+    expect(report?.issues).toHaveLength(MAX_LISTED_ISSUES + 1);
+    expect(report?.issues.at(-1)).toBe(`… and ${500 - MAX_LISTED_ISSUES} more issues`);
+    expect(items[0]).toMatchObject({ status: 'quarantined', issues: report?.issues });
   });
 
   it('accepts an empty batch', () => {

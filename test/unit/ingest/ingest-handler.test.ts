@@ -7,7 +7,7 @@ import {
 } from '../../../functions/ingest/ingest-handler.js';
 import { CAMPAIGN_EVENT_TYPES } from '../../../functions/shared/campaign-event-types.js';
 import { type EventStore, EventStoreError } from '../../../functions/shared/event-store.js';
-import type { EventItem } from '../../../functions/shared/events/stored-event.js';
+import { type EventItem, MAX_LISTED_ISSUES } from '../../../functions/shared/events/stored-event.js';
 import { CampaignEventFactory } from '../../../local/campaign-simulator/event-factory.js';
 import { capturedMetrics, type EmfDocument } from '../shared/emf.js';
 import { capturedLogger } from '../shared/logs.js';
@@ -262,6 +262,28 @@ describe('ingest handler', () => {
     const response = await invoke(h, post(JSON.stringify(batch)));
     expect(response.body).toMatchObject({ quarantined: 105, quarantinedEventsNotListed: 5 });
     expect(response.body.quarantinedEvents).toHaveLength(100);
+  });
+
+  it('lists at most 20 issues per quarantined event in the response and the log, and counts the rest', async () => {
+    const h = harness();
+    const addresses = Object.fromEntries(Array.from({ length: 300 }, (_, index) => [`M${index}`, index]));
+    const batch = [events.event('open'), { ...events.event('open'), mediaTypesToAddresses: addresses }];
+    const response = await invoke(h, post(JSON.stringify(batch)));
+    expect(response.statusCode).toBe(200);
+    const [report] = response.body.quarantinedEvents as Array<{ issues: string[] }>;
+    const expected = [
+      ...Array.from(
+        { length: MAX_LISTED_ISSUES },
+        (_, index) => `mediaTypesToAddresses.M${index}: must map each media type to an address string`,
+      ),
+      `… and ${300 - MAX_LISTED_ISSUES} more issues`,
+    ];
+    expect(report?.issues).toEqual(expected);
+    const warning = h
+      .logs()
+      .map((line) => JSON.parse(line) as { message: string; quarantined?: Array<{ issues: string[] }> })
+      .find((line) => line.message === 'Events quarantined');
+    expect(warning?.quarantined?.[0]?.issues).toEqual(expected);
   });
 
   it('never logs the endpoint key, an address or a raw event', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   fromAttributeMap,
   fromAttributeValue,
+  itemBytes,
   toAttributeMap,
   toAttributeValue,
   unstorableReason,
@@ -84,5 +85,23 @@ describe('unstorableReason', () => {
       /more than 38 significant/,
     );
     expect(unstorableReason(parseJsonLosslessly(`{"n":${'9'.repeat(38)}}`))).toBeUndefined();
+  });
+});
+
+describe('itemBytes', () => {
+  it('counts names and values as DynamoDB documents it', () => {
+    expect(itemBytes({ k: { S: 'é' } })).toBe(1 + 2);
+    expect(itemBytes({ n: { N: '12345' } })).toBe(1 + 3 + 1);
+    expect(itemBytes({ b: { BOOL: true }, z: { NULL: true } })).toBe(2 + 2);
+    expect(itemBytes({ l: { L: [] }, m: { M: {} } })).toBe(1 + 3 + 1 + 3);
+    // A list: 3 bytes, plus 1 per element, plus the elements; a map counts its member names too.
+    expect(itemBytes({ l: { L: [{ S: 'ab' }, { N: '7' }] } })).toBe(1 + 3 + (1 + 2) + (1 + 2));
+    expect(itemBytes({ m: { M: { ab: { S: 'c' }, d: { M: { e: { NULL: true } } } } } })).toBe(
+      1 + 3 + (1 + 2 + 1) + (1 + 1 + (3 + 1 + 1 + 1)),
+    );
+  });
+
+  it('refuses attribute types that JSON does not have', () => {
+    expect(() => itemBytes({ s: { SS: ['a'] } })).toThrow(/not JSON/);
   });
 });

@@ -1,11 +1,14 @@
 import type { AttributeValue as StreamAttributeValue } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { itemBytes } from '../../../../functions/shared/events/attribute-values.js';
 import { eventKeyFor, quarantineKeyFor } from '../../../../functions/shared/events/event-key.js';
 import type { CampaignEventRecord } from '../../../../functions/shared/events/schema.js';
 import {
   acceptedItem,
   expiresAtFor,
-  MAX_QUARANTINED_RAW_BYTES,
+  MAX_ISSUE_BYTES,
+  MAX_ITEM_BYTES,
+  MAX_LISTED_ISSUES,
   quarantinedItem,
   readImage,
   toItem,
@@ -69,13 +72,48 @@ describe('quarantinedItem + toItem', () => {
     expect(toItem(readable)).toMatchObject({ eventType: { S: 'archive' }, clientId: { N: '7' } });
   });
 
-  it('cuts raw text that would not fit an item, and says so', () => {
-    const rawText = JSON.stringify({ big: 'é'.repeat(MAX_QUARANTINED_RAW_BYTES) });
+  it('cuts raw text that would not fit an item at a character boundary, and says so', () => {
+    const rawText = JSON.stringify({ big: 'é'.repeat(MAX_ITEM_BYTES) });
     const item = quarantinedItem({}, rawText, ['too big'], {}, times);
-    expect(Buffer.byteLength(item.raw)).toBeLessThanOrEqual(MAX_QUARANTINED_RAW_BYTES);
+    const bytes = itemBytes(toItem(item));
+    expect(bytes).toBeLessThanOrEqual(MAX_ITEM_BYTES);
+    expect(bytes).toBeGreaterThan(MAX_ITEM_BYTES - 2);
     expect(item.rawTruncated).toBe(true);
     expect(item.rawBytes).toBe(Buffer.byteLength(rawText));
-    expect(rawText.startsWith(item.raw.slice(0, 100))).toBe(true);
+    expect(rawText.startsWith(item.raw)).toBe(true);
+    expect(item.raw).not.toContain('\uFFFD');
+  });
+
+  it('keeps raw text that fits whole, without the truncation attributes', () => {
+    const rawText = JSON.stringify({ big: 'x'.repeat(300 * 1024) });
+    const item = quarantinedItem({}, rawText, ['too big'], {}, times);
+    expect(item.raw).toBe(rawText);
+    expect(toItem(item).rawTruncated).toBeUndefined();
+    expect(toItem(item).rawBytes).toBeUndefined();
+  });
+
+  it('keeps the first issues and counts the rest, so thousands of issues cannot overflow the item', () => {
+    const issues = Array.from({ length: 6000 }, (_, index) => `mediaTypesToAddresses.m${index}: bad`);
+    const item = quarantinedItem({}, '{}', issues, {}, times);
+    expect(item.issues).toEqual([...issues.slice(0, MAX_LISTED_ISSUES), '… and 5980 more issues']);
+    const one = quarantinedItem({}, '{}', issues.slice(0, MAX_LISTED_ISSUES + 1), {}, times);
+    expect(one.issues.at(-1)).toBe('… and 1 more issue');
+    const exactly = quarantinedItem({}, '{}', issues.slice(0, MAX_LISTED_ISSUES), {}, times);
+    expect(exactly.issues).toEqual(issues.slice(0, MAX_LISTED_ISSUES));
+  });
+
+  it('cuts an overlong issue (a path through a huge field name) and still fits the item in the worst case', () => {
+    const longName = `${'ü'.repeat(100_000)}`;
+    const issues = Array.from({ length: 10_000 }, (_, index) => `${longName}${index}: must be a string`);
+    const rawText = JSON.stringify({ junk: 'x'.repeat(5_000_000) });
+    const item = quarantinedItem({}, rawText, issues, { eventType: 'open', clientId: 1 }, times);
+    expect(item.issues).toHaveLength(MAX_LISTED_ISSUES + 1);
+    for (const issue of item.issues) {
+      expect(Buffer.byteLength(issue)).toBeLessThanOrEqual(MAX_ISSUE_BYTES);
+    }
+    expect(item.issues[0]).toMatch(/^ü+…$/);
+    expect(itemBytes(toItem(item))).toBeLessThanOrEqual(MAX_ITEM_BYTES);
+    expect(item.raw.length).toBeGreaterThan(300_000);
   });
 });
 
