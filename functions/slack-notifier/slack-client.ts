@@ -14,6 +14,15 @@ export interface SlackPostOptions {
   readonly maxRetryAfterMs?: number;
   /** Per-request timeout. @default 5000 */
   readonly attemptTimeoutMs?: number;
+  /**
+   * Epoch milliseconds by which the post must be over (the invocation's end, minus a margin). An attempt
+   * starts only when it can run its whole `attemptTimeoutMs` before it, a wait included; otherwise the post
+   * fails at once with a retryable error, leaving the retry to Lambda, instead of being killed mid-way.
+   * @default no deadline
+   */
+  readonly deadline?: number;
+  /** Clock for the deadline. @default Date.now */
+  readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly fetchImpl?: typeof fetch;
   /** Jitter source in [0, 1). @default Math.random */
@@ -31,6 +40,8 @@ export interface SlackDeliveryDetails {
   readonly retryable: boolean;
   /** Slack's error code from the response body (e.g. `invalid_payload`, `no_service`), when it sent one. */
   readonly slackError?: string;
+  /** The invocation's deadline stopped the retries (the last attempt's outcome is in the other fields). */
+  readonly outOfTime?: true;
 }
 
 /** Delivery to Slack failed. The message never contains the webhook URL. */
@@ -48,7 +59,8 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 /**
  * Posts a message to a Slack incoming webhook. Retries network errors, timeouts, 5xx and 429 (waiting for
- * Retry-After when Slack sends one) with bounded exponential backoff; gives up at once on other 4xx.
+ * Retry-After when Slack sends one) with bounded exponential backoff; gives up at once on other 4xx, and
+ * before a wait and attempt that would not end by the deadline.
  */
 export async function postToSlack(
   webhookUrl: URL,
@@ -63,11 +75,21 @@ export async function postToSlack(
   const sleep = options.sleep ?? defaultSleep;
   const fetchImpl = options.fetchImpl ?? fetch;
   const random = options.random ?? Math.random;
+  const now = options.now ?? Date.now;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
     throw new RangeError(`maxAttempts must be a positive integer, got ${maxAttempts}`);
   }
   const body = JSON.stringify(message);
+  /** Whether an attempt after `waitMs` still ends (at its timeout, at worst) by the deadline. */
+  const fits = (waitMs: number) =>
+    options.deadline === undefined || now() + waitMs + attemptTimeoutMs <= options.deadline;
 
+  if (!fits(0)) {
+    throw new SlackDeliveryError(
+      `Not enough time left in this invocation for an attempt of up to ${attemptTimeoutMs} ms; Lambda will retry`,
+      { attempts: 0, retryable: true, outOfTime: true },
+    );
+  }
   let lastFailure: SlackDeliveryError | undefined;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     let waitMs: number | undefined;
@@ -107,11 +129,23 @@ export async function postToSlack(
       );
     }
     if (attempt < maxAttempts) {
-      await sleep(waitMs ?? backoffMs(attempt, baseDelayMs, maxDelayMs, random));
+      const delayMs = waitMs ?? backoffMs(attempt, baseDelayMs, maxDelayMs, random);
+      if (!fits(delayMs)) throw outOfTime(lastFailure, delayMs);
+      await sleep(delayMs);
     }
   }
   throw (
     lastFailure ?? new SlackDeliveryError('Slack delivery failed', { attempts: maxAttempts, retryable: true })
+  );
+}
+
+/** The last attempt's failure, ended early because waiting and trying again would outlast the invocation. */
+function outOfTime(last: SlackDeliveryError | undefined, delayMs: number): SlackDeliveryError {
+  const details = last?.details ?? { attempts: 0, retryable: true };
+  const lastOutcome = last === undefined ? '' : `${last.message}; `;
+  return new SlackDeliveryError(
+    `${lastOutcome}not enough time left in this invocation to wait ${Math.ceil(delayMs / 1000)} s and try again; Lambda will retry`,
+    { ...details, retryable: true, outOfTime: true },
   );
 }
 

@@ -290,7 +290,8 @@ export class Alerting extends Construct implements AlarmRouter {
       metricsNamespace: props.metricsNamespace,
       logRetentionDays,
       memorySize: 256,
-      // Up to 4 attempts of at most 5 s each, plus backoff and a Retry-After of at most 20 s.
+      // Up to 4 attempts of at most 5 s each, with backoff and Retry-After waits of up to 20 s; the sender
+      // starts no wait and attempt that would end within 3 s of this timeout (Lambda retries instead).
       timeout: Duration.seconds(60),
       environment: { SLACK_WEBHOOK_SECRET_NAME: secretName },
     });

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs, parseRetryAfter } from '../../../functions/slack-notifier/slack-client.js';
+import type { SlackMessage } from '../../../functions/shared/alerts/slack-message.js';
+import { createSlackNotifier } from '../../../functions/slack-notifier/notifier.js';
+import {
+  backoffMs,
+  parseRetryAfter,
+  postToSlack,
+  SlackDeliveryError,
+} from '../../../functions/slack-notifier/slack-client.js';
 import { parseWebhookSecret, WebhookSecretError } from '../../../functions/slack-notifier/webhook-secret.js';
+import { cloudWatchAlarmMessage, snsEvent } from './fixtures.js';
 
 const URL_TEXT = 'https://hooks.slack.com/services/T000/B000/XXXXSECRETXXXX';
 
@@ -56,5 +64,116 @@ describe('Slack retry timing', () => {
     expect([1, 2, 3].map((attempt) => backoffMs(attempt, 500, 4000, () => 0.999999))).toEqual([
       500, 1000, 2000,
     ]);
+  });
+});
+
+/**
+ * A simulated clock and Slack: every request takes `requestMs` of simulated time and gets the next canned
+ * answer; sleeping moves the clock. Nothing really waits, and nothing depends on real timing.
+ */
+function simulatedSlack(answers: Array<() => Response>, requestMs = 5000) {
+  const start = Date.parse('2026-05-04T10:05:00.000Z');
+  let clock = start;
+  const requestsAt: number[] = [];
+  const sleeps: number[] = [];
+  const fetchImpl = (async () => {
+    requestsAt.push(clock - start);
+    clock += requestMs;
+    const answer = answers[requestsAt.length - 1] ?? answers.at(-1);
+    if (answer === undefined) throw new Error('no answer scripted');
+    return answer();
+  }) as unknown as typeof fetch;
+  return {
+    start,
+    elapsed: () => clock - start,
+    requestsAt,
+    sleeps,
+    post: {
+      fetchImpl,
+      now: () => clock,
+      sleep: async (ms: number) => {
+        sleeps.push(ms);
+        clock += ms;
+      },
+      random: () => 0.5,
+    },
+  };
+}
+
+const rateLimited = () => new Response('rate_limited', { status: 429, headers: { 'retry-after': '20' } });
+const unavailable = () => new Response('service_unavailable', { status: 503 });
+const hookUrl = new URL('https://hooks.slack.com/services/T000/B000/XXXXSECRETXXXX');
+const message = { text: 'alert', blocks: [] } as unknown as SlackMessage;
+
+describe('the Slack sender within its invocation', () => {
+  it('without a deadline, 429s with Retry-After 20 s and slow attempts outlast a 60 s function', async () => {
+    const slack = simulatedSlack([rateLimited]);
+    const error = await postToSlack(hookUrl, message, slack.post).catch((caught: unknown) => caught);
+    expect((error as SlackDeliveryError).details).toMatchObject({ attempts: 4, status: 429 });
+    expect(slack.elapsed()).toBe(80_000);
+  });
+
+  it('stops before a wait and attempt that would pass the deadline, with a clean retryable error', async () => {
+    const slack = simulatedSlack([rateLimited]);
+    const deadline = slack.start + 55_000;
+    const error = await postToSlack(hookUrl, message, { ...slack.post, deadline }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(SlackDeliveryError);
+    expect((error as SlackDeliveryError).details).toEqual({
+      attempts: 3,
+      status: 429,
+      retryable: true,
+      slackError: 'rate_limited',
+      outOfTime: true,
+    });
+    expect((error as Error).message).toBe(
+      'Slack answered HTTP 429 (rate_limited) on attempt 3 of 4; not enough time left in this invocation ' +
+        'to wait 20 s and try again; Lambda will retry',
+    );
+    expect((error as Error).message).not.toContain('SECRET');
+    expect(slack.requestsAt).toEqual([0, 25_000, 50_000]);
+    expect(slack.sleeps).toEqual([20_000, 20_000]);
+    expect(slack.elapsed()).toBeLessThanOrEqual(55_000);
+  });
+
+  it('still uses every attempt that fits, and succeeds when Slack recovers in time', async () => {
+    const slack = simulatedSlack([unavailable, unavailable, unavailable, () => new Response('ok')], 1000);
+    // The fourth attempt starts at 5.625 s and may take its full 5 s timeout: it ends by 10.625 s.
+    const result = await postToSlack(hookUrl, message, { ...slack.post, deadline: slack.start + 10_625 });
+    expect(result).toEqual({ attempts: 4 });
+    expect(slack.sleeps).toEqual([375, 750, 1500]);
+    expect(slack.requestsAt).toEqual([0, 1375, 3125, 5625]);
+  });
+
+  it('does not start an attempt it cannot finish', async () => {
+    const slack = simulatedSlack([() => new Response('ok')]);
+    const error = await postToSlack(hookUrl, message, { ...slack.post, deadline: slack.start + 4_999 }).catch(
+      (caught: unknown) => caught,
+    );
+    expect((error as SlackDeliveryError).details).toEqual({ attempts: 0, retryable: true, outOfTime: true });
+    expect(slack.requestsAt).toEqual([]);
+  });
+});
+
+describe('the Slack notifier', () => {
+  const alertEvent = () => snsEvent([{ message: JSON.stringify(cloudWatchAlarmMessage()) }]);
+
+  it("derives the deadline from the Lambda context's remaining time, minus a margin", async () => {
+    for (const [remainingMs, attempts] of [
+      [60_000, 3],
+      [30_000, 1],
+    ] as const) {
+      const slack = simulatedSlack([rateLimited]);
+      const notifier = createSlackNotifier({ webhookSecret: async () => hookUrl.href, post: slack.post });
+      const error = await notifier(alertEvent(), { getRemainingTimeInMillis: () => remainingMs }).catch(
+        (caught: unknown) => caught,
+      );
+      expect((error as SlackDeliveryError).details, `${remainingMs} ms left`).toMatchObject({
+        attempts,
+        outOfTime: true,
+      });
+      expect(slack.elapsed()).toBeLessThanOrEqual(remainingMs - 3000);
+    }
   });
 });
