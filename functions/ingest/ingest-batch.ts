@@ -31,6 +31,8 @@ export interface IngestBatchOptions {
   readonly retentionDays: number;
   /** The receive time of the request (one for the whole batch). */
   readonly receivedAt: Date;
+  /** Epoch milliseconds by which storing must be done (see PutAllOptions.deadline). */
+  readonly deadline?: number;
 }
 
 export interface QuarantinedEventReport {
@@ -140,7 +142,7 @@ export async function ingestBatch(
   options: IngestBatchOptions,
 ): Promise<IngestSummary> {
   const { items, summary } = classifyBatch(events, options);
-  const storage = await options.store.putAll(items);
+  const storage = await options.store.putAll(items, { deadline: options.deadline });
   return { ...summary, storage };
 }
 

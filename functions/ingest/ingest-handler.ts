@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import middy, { type MiddlewareObj } from '@middy/core';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { type EventStore, EventStoreError } from '../shared/event-store.js';
 import { createEventValidator } from '../shared/events/schema.js';
 import { authenticate } from './authenticate.js';
@@ -27,9 +27,17 @@ export interface IngestDependencies {
 export const MAX_LISTED_QUARANTINED_EVENTS = 100;
 
 /**
+ * Time kept back from the function's timeout when storing: the store gives up this long before Lambda
+ * would kill the function, leaving time to log and answer 503 (a killed function gives the sender a
+ * generic 5xx and counts as a function error).
+ */
+export const STORE_DEADLINE_MARGIN_MS = 2_500;
+
+/**
  * The ingest Lambda: authenticate (key header only) -> content type -> body size -> JSON -> batch shape
- * -> validate and store every event -> 200 with the counts. A storage failure is a 503 with no counts,
- * so the sender retries the whole batch (storage is idempotent).
+ * -> validate and store every event -> 200 with the counts. A storage failure, or storage still
+ * unfinished {@link STORE_DEADLINE_MARGIN_MS} before the function's timeout, is a 503 with no counts, so
+ * the sender retries the whole batch (storage is idempotent).
  */
 export function createIngestHandler(deps: IngestDependencies) {
   const { config, logger, metrics } = deps;
@@ -42,7 +50,10 @@ export function createIngestHandler(deps: IngestDependencies) {
     return jsonResponse(rejection.statusCode, { message: rejection.message });
   };
 
-  const handleAuthenticated = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+  const handleAuthenticated = async (
+    event: APIGatewayProxyEvent,
+    context: Context,
+  ): Promise<APIGatewayProxyResult> => {
     const contentTypeRejection = checkContentType(headerValue(event, 'content-type'));
     if (contentTypeRejection !== undefined) return refuse(contentTypeRejection);
     const body = readBody(event, config.maxBodyBytes);
@@ -51,12 +62,14 @@ export function createIngestHandler(deps: IngestDependencies) {
     if (!batch.ok) return refuse(batch.rejection);
 
     let summary: IngestSummary;
+    const receivedAt = clock();
     try {
       summary = await ingestBatch(batch.value, {
         validate,
         store: deps.store,
         retentionDays: config.retentionDays,
-        receivedAt: clock(),
+        receivedAt,
+        deadline: receivedAt.getTime() + context.getRemainingTimeInMillis() - STORE_DEADLINE_MARGIN_MS,
       });
     } catch (error) {
       if (!(error instanceof EventStoreError)) throw error;

@@ -12,7 +12,10 @@ export const BATCH_WRITE_LIMIT = 25;
 
 /** The part of the DynamoDB client the store uses. */
 export interface BatchWriteClient {
-  send(command: BatchWriteItemCommand): Promise<BatchWriteItemCommandOutput>;
+  send(
+    command: BatchWriteItemCommand,
+    options?: { abortSignal?: AbortSignal },
+  ): Promise<BatchWriteItemCommandOutput>;
 }
 
 export interface EventStoreOptions {
@@ -33,6 +36,17 @@ export interface EventStoreOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Jitter source in [0, 1). @default Math.random */
   readonly random?: () => number;
+  /** Clock in epoch milliseconds, read against a deadline. @default Date.now */
+  readonly now?: () => number;
+}
+
+export interface PutAllOptions {
+  /**
+   * Epoch milliseconds by which `putAll` must be done, e.g. the function's timeout minus time to answer.
+   * From then on no call or retry starts (nor a backoff that would end after it), calls in flight are
+   * cancelled, and the items not confirmed make it throw {@link EventStoreError}.
+   */
+  readonly deadline?: number;
 }
 
 export interface PutAllResult {
@@ -62,14 +76,15 @@ export class EventStoreError extends Error {
 
 export interface EventStore {
   /** Writes every item (overwriting items with the same key), or throws {@link EventStoreError}. */
-  putAll(items: readonly EventItem[]): Promise<PutAllResult>;
+  putAll(items: readonly EventItem[], options?: PutAllOptions): Promise<PutAllResult>;
 }
 
 /**
  * Stores event items with BatchWriteItem: 25 puts per call, chunks written concurrently, unprocessed
  * items re-sent with exponential backoff and full jitter, a bounded number of times. Keys are made
  * unique per call first, because DynamoDB rejects a request that names one key twice. SDK-level retries
- * (throttling, 5xx, network) happen inside each call as configured on the client.
+ * (throttling, 5xx, network) happen inside each call as configured on the client. With a deadline, the
+ * store stops in time for its caller to answer (see {@link PutAllOptions.deadline}).
  */
 export function createEventStore(options: EventStoreOptions): EventStore {
   const maxAttempts = options.maxAttempts ?? 6;
@@ -78,23 +93,30 @@ export function createEventStore(options: EventStoreOptions): EventStore {
   const concurrency = options.concurrency ?? 8;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = options.random ?? Math.random;
+  const now = options.now ?? Date.now;
 
-  async function writeChunk(requests: WriteRequest[], counters: { requests: number; retries: number }) {
+  async function writeChunk(requests: WriteRequest[], call: CallState) {
     let pending = requests;
     for (let attempt = 1; ; attempt++) {
-      counters.requests++;
-      if (attempt > 1) counters.retries++;
+      if (now() >= call.deadline) {
+        throw new EventStoreError(
+          `Deadline reached: ${pending.length} items not written`,
+          pending.map(keyOf),
+        );
+      }
+      call.requests++;
+      if (attempt > 1) call.retries++;
       let output: BatchWriteItemCommandOutput;
       try {
         output = await options.client.send(
           new BatchWriteItemCommand({ RequestItems: { [options.tableName]: pending } }),
+          { abortSignal: call.signal },
         );
       } catch (error) {
-        throw new EventStoreError(
-          `BatchWriteItem failed: ${(error as Error).name}: ${(error as Error).message}`,
-          pending.map(keyOf),
-          { cause: error },
-        );
+        const reason = call.signal.aborted
+          ? 'Deadline reached: BatchWriteItem call cancelled'
+          : `BatchWriteItem failed: ${(error as Error).name}: ${(error as Error).message}`;
+        throw new EventStoreError(reason, pending.map(keyOf), { cause: error });
       }
       pending = output.UnprocessedItems?.[options.tableName] ?? [];
       if (pending.length === 0) return;
@@ -105,27 +127,43 @@ export function createEventStore(options: EventStoreOptions): EventStore {
         );
       }
       const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
-      await sleep(Math.floor(random() * ceiling));
+      const delay = Math.floor(random() * ceiling);
+      if (now() + delay >= call.deadline) {
+        throw new EventStoreError(
+          `Deadline reached: ${pending.length} items still unprocessed after ${attempt} BatchWriteItem attempts`,
+          pending.map(keyOf),
+        );
+      }
+      await sleep(delay);
     }
   }
 
   return {
-    async putAll(items) {
+    async putAll(items, putOptions = {}) {
       const unique = new Map<string, Record<string, AttributeValue>>();
       for (const item of items) {
         if (!unique.has(item.eventKey)) unique.set(item.eventKey, toItem(item));
       }
       const requests: WriteRequest[] = [...unique.values()].map((Item) => ({ PutRequest: { Item } }));
       const chunks = chunk(requests, BATCH_WRITE_LIMIT);
-      const counters = { requests: 0, retries: 0 };
+      const deadline = putOptions.deadline ?? Number.POSITIVE_INFINITY;
+      const cancel = new AbortController();
+      const timer = Number.isFinite(deadline)
+        ? setTimeout(() => cancel.abort(), Math.max(0, deadline - now()))
+        : undefined;
+      const call: CallState = { requests: 0, retries: 0, deadline, signal: cancel.signal };
       const failures: EventStoreError[] = [];
-      await forEachConcurrently(chunks, concurrency, async (requestsInChunk) => {
-        try {
-          await writeChunk(requestsInChunk, counters);
-        } catch (error) {
-          failures.push(error as EventStoreError);
-        }
-      });
+      try {
+        await forEachConcurrently(chunks, concurrency, async (requestsInChunk) => {
+          try {
+            await writeChunk(requestsInChunk, call);
+          } catch (error) {
+            failures.push(error as EventStoreError);
+          }
+        });
+      } finally {
+        clearTimeout(timer);
+      }
       if (failures.length > 0) {
         const first = failures[0] as EventStoreError;
         throw new EventStoreError(
@@ -134,9 +172,17 @@ export function createEventStore(options: EventStoreOptions): EventStore {
           { cause: first.cause ?? first },
         );
       }
-      return { itemsWritten: unique.size, ...counters };
+      return { itemsWritten: unique.size, requests: call.requests, retries: call.retries };
     },
   };
+}
+
+/** What the chunks of one `putAll` share: counters, its deadline, and the signal that cancels calls at it. */
+interface CallState {
+  requests: number;
+  retries: number;
+  readonly deadline: number;
+  readonly signal: AbortSignal;
 }
 
 function keyOf(request: WriteRequest): string {

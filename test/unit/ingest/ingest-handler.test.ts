@@ -1,12 +1,14 @@
+import type { BatchWriteItemCommandOutput } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EndpointKeyVerifier } from '../../../functions/ingest/endpoint-keys.js';
 import {
   createIngestHandler,
   MAX_LISTED_QUARANTINED_EVENTS,
+  STORE_DEADLINE_MARGIN_MS,
 } from '../../../functions/ingest/ingest-handler.js';
 import { CAMPAIGN_EVENT_TYPES } from '../../../functions/shared/campaign-event-types.js';
-import { type EventStore, EventStoreError } from '../../../functions/shared/event-store.js';
+import { createEventStore, type EventStore, EventStoreError } from '../../../functions/shared/event-store.js';
 import { type EventItem, MAX_LISTED_ISSUES } from '../../../functions/shared/events/stored-event.js';
 import { CampaignEventFactory } from '../../../local/campaign-simulator/event-factory.js';
 import { capturedMetrics, type EmfDocument } from '../shared/emf.js';
@@ -15,11 +17,17 @@ import { capturedLogger } from '../shared/logs.js';
 const KEY = 'the-endpoint-key-0123456789';
 const HEADER = 'X-Campaign-Webhook-Key';
 const receivedAt = new Date('2025-03-01T10:00:00.000Z');
-const context = { functionName: 'ingest', awsRequestId: 'req-1' } as Context;
+const REMAINING_MS = 28_000;
+const context = {
+  functionName: 'ingest',
+  awsRequestId: 'req-1',
+  getRemainingTimeInMillis: () => REMAINING_MS,
+} as Context;
 
 interface Harness {
   handler: ReturnType<typeof createIngestHandler>;
   stored: EventItem[][];
+  deadlines: Array<number | undefined>;
   verified: string[];
   metrics: () => EmfDocument[];
   logs: () => string[];
@@ -33,13 +41,20 @@ afterEach(() => {
 });
 
 function harness(
-  options: { maxBodyBytes?: number; maxEventsPerBatch?: number; verifier?: EndpointKeyVerifier } = {},
+  options: {
+    maxBodyBytes?: number;
+    maxEventsPerBatch?: number;
+    verifier?: EndpointKeyVerifier;
+    store?: EventStore;
+  } = {},
 ): Harness {
   const stored: EventItem[][] = [];
+  const deadlines: Array<number | undefined> = [];
   const verified: string[] = [];
   let storeFailure: Error | undefined;
-  const store: EventStore = {
-    async putAll(items) {
+  const recordingStore: EventStore = {
+    async putAll(items, putOptions) {
+      deadlines.push(putOptions?.deadline);
       if (storeFailure) throw storeFailure;
       stored.push([...items]);
       return { itemsWritten: items.length, requests: Math.ceil(items.length / 25), retries: 0 };
@@ -64,7 +79,7 @@ function harness(
         return key === KEY;
       },
     },
-    store,
+    store: options.store ?? recordingStore,
     logger: logs.logger,
     metrics: metrics.metrics,
     clock: () => receivedAt,
@@ -72,6 +87,7 @@ function harness(
   return {
     handler,
     stored,
+    deadlines,
     verified,
     metrics: metrics.documents,
     logs: logs.lines,
@@ -201,6 +217,43 @@ describe('ingest handler', () => {
       body: { message: 'Events could not be stored; retry the whole batch' },
     });
     expect(h.metrics().some((document) => 'EventsAccepted' in document.values)).toBe(false);
+  });
+
+  it('gives the store a deadline short of the function timeout, leaving time to answer', async () => {
+    const h = harness();
+    await invoke(h, post(JSON.stringify(events.batch(3))));
+    expect(h.deadlines).toEqual([receivedAt.getTime() + REMAINING_MS - STORE_DEADLINE_MARGIN_MS]);
+    expect(STORE_DEADLINE_MARGIN_MS).toBeGreaterThanOrEqual(2000);
+  });
+
+  it('answers 503 when storing runs into the deadline, instead of being killed by the timeout', async () => {
+    // The real store over a DynamoDB whose calls take 10 s of a clock the test moves; 28 s remain.
+    let now = receivedAt.getTime();
+    const calls: number[] = [];
+    const slowDynamoDb = {
+      async send(): Promise<BatchWriteItemCommandOutput> {
+        calls.push(now);
+        now += 10_000;
+        return { $metadata: {} };
+      },
+    };
+    const store = createEventStore({
+      client: slowDynamoDb,
+      tableName: 'events',
+      concurrency: 1,
+      now: () => now,
+    });
+    const h = harness({ store });
+    const response = await invoke(h, post(JSON.stringify(events.batch(100))));
+    expect(response).toEqual({
+      statusCode: 503,
+      body: { message: 'Events could not be stored; retry the whole batch' },
+    });
+    // Calls start at 0, 10 and 20 s; the fourth would start at 30 s, past the deadline at 25.5 s.
+    expect(calls.map((at) => at - receivedAt.getTime())).toEqual([0, 10_000, 20_000]);
+    const logs = h.logs().join('\n');
+    expect(logs).toContain('Batch not stored');
+    expect(logs).toContain('Deadline reached: 25 items not written');
   });
 
   it('answers 500 without detail when something unexpected fails', async () => {

@@ -3,7 +3,7 @@ import type {
   BatchWriteItemCommandOutput,
   WriteRequest,
 } from '@aws-sdk/client-dynamodb';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   BATCH_WRITE_LIMIT,
   createEventStore,
@@ -148,5 +148,113 @@ describe('createEventStore', () => {
     expect(error.unconfirmedKeys).toHaveLength(25);
     expect(error.cause).toBe(failure);
     expect(client.calls).toHaveLength(2);
+  });
+
+  describe('with a deadline', () => {
+    /** A client whose calls each take `callMs` of a clock the test owns; it records when each call starts. */
+    function slowClient(callMs: number, respond?: (requests: WriteRequest[]) => WriteRequest[]) {
+      const clock = { now: 0 };
+      const startedAt: number[] = [];
+      return {
+        clock,
+        startedAt,
+        async send(command: BatchWriteItemCommand): Promise<BatchWriteItemCommandOutput> {
+          startedAt.push(clock.now);
+          clock.now += callMs;
+          const unprocessed = respond?.(command.input.RequestItems?.events ?? []) ?? [];
+          return { $metadata: {}, UnprocessedItems: unprocessed.length > 0 ? { events: unprocessed } : {} };
+        },
+      };
+    }
+
+    it('starts no call at or after the deadline, and names the items it did not write', async () => {
+      const client = slowClient(1000);
+      const store = createEventStore({
+        client,
+        tableName: 'events',
+        concurrency: 1,
+        now: () => client.clock.now,
+      });
+      const batch = items(250);
+      const error = (await store
+        .putAll(batch, { deadline: 3500 })
+        .catch((caught) => caught)) as EventStoreError;
+      expect(error).toBeInstanceOf(EventStoreError);
+      expect(error.message).toBe('6 of 10 chunks not stored; first: Deadline reached: 25 items not written');
+      expect(client.startedAt).toEqual([0, 1000, 2000, 3000]);
+      expect(error.unconfirmedKeys).toEqual(batch.slice(100).map((item) => item.eventKey));
+    });
+
+    it('writes everything that finishes in time, as without one', async () => {
+      const client = slowClient(1000);
+      const store = createEventStore({
+        client,
+        tableName: 'events',
+        concurrency: 1,
+        now: () => client.clock.now,
+      });
+      await expect(store.putAll(items(100), { deadline: 4001 })).resolves.toEqual({
+        itemsWritten: 100,
+        requests: 4,
+        retries: 0,
+      });
+    });
+
+    it('does not back off past the deadline to retry unprocessed items', async () => {
+      const client = slowClient(10, (requests) => requests.slice(-2));
+      const sleeps: number[] = [];
+      const store = createEventStore({
+        client,
+        tableName: 'events',
+        baseDelayMs: 100,
+        random: () => 0.999,
+        now: () => client.clock.now,
+        sleep: async (ms) => {
+          sleeps.push(ms);
+          client.clock.now += ms;
+        },
+      });
+      const batch = items(5);
+      const error = (await store
+        .putAll(batch, { deadline: 300 })
+        .catch((caught) => caught)) as EventStoreError;
+      // Calls at 0 and 109; the next backoff (199 ms) would end at 318, past the deadline.
+      expect(client.startedAt).toEqual([0, 109]);
+      expect(sleeps).toEqual([99]);
+      expect(error.message).toBe(
+        '1 of 1 chunks not stored; first: Deadline reached: 2 items still unprocessed after 2 BatchWriteItem attempts',
+      );
+      expect(error.unconfirmedKeys).toEqual(batch.slice(-2).map((item) => item.eventKey));
+    });
+
+    it('cancels a call still in flight at the deadline', async () => {
+      vi.useFakeTimers();
+      try {
+        const signals: Array<AbortSignal | undefined> = [];
+        const hangingClient = {
+          send(_command: BatchWriteItemCommand, options?: { abortSignal?: AbortSignal }) {
+            signals.push(options?.abortSignal);
+            return new Promise<BatchWriteItemCommandOutput>((_resolve, reject) => {
+              options?.abortSignal?.addEventListener('abort', () =>
+                reject(Object.assign(new Error('Request aborted'), { name: 'AbortError' })),
+              );
+            });
+          },
+        };
+        const store = createEventStore({ client: hangingClient, tableName: 'events' });
+        const outcome = store.putAll(items(30), { deadline: Date.now() + 5000 }).catch((caught) => caught);
+        await vi.advanceTimersByTimeAsync(4999);
+        expect(signals.map((signal) => signal?.aborted)).toEqual([false, false]);
+        await vi.advanceTimersByTimeAsync(1);
+        const error = (await outcome) as EventStoreError;
+        expect(error).toBeInstanceOf(EventStoreError);
+        expect(error.message).toBe(
+          '2 of 2 chunks not stored; first: Deadline reached: BatchWriteItem call cancelled',
+        );
+        expect(error.unconfirmedKeys).toHaveLength(30);
+      } finally {
+        vi.useRealTimers();
+      }
+    });
   });
 });
