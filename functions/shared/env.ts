@@ -10,12 +10,6 @@ export function requiredEnv(name: string): string {
   return value;
 }
 
-/** Reads an optional environment variable, falling back to a default when unset or empty. */
-export function optionalEnv(name: string, fallback: string): string {
-  const value = process.env[name];
-  return value === undefined || value === '' ? fallback : value;
-}
-
 /** Reads a positive integer environment variable, with a default. Throws on a malformed value. */
 export function integerEnv(name: string, fallback: number): number {
   const raw = process.env[name];

@@ -26,8 +26,6 @@ export interface PublishFailure {
   readonly id: string;
   readonly code: string;
   readonly message: string;
-  /** True when SNS blames the request (retrying the same message will not help). */
-  readonly senderFault: boolean;
 }
 
 export interface PublishOutcome {
@@ -66,7 +64,6 @@ export function createPublisher(options: PublisherOptions): Publisher {
           id: message.id,
           code: 'MessageTooLarge',
           message: `message is ${messageBytes(message)} bytes; SNS accepts at most ${PUBLISH_BATCH_MAX_BYTES}`,
-          senderFault: true,
         });
       }
       let requests = 0;
@@ -85,8 +82,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
           );
         } catch (error) {
           const { name, message } = error as Error;
-          const senderFault = (error as { $fault?: string }).$fault === 'client';
-          for (const entry of batch) failures.push({ id: entry.id, code: name, message, senderFault });
+          for (const entry of batch) failures.push({ id: entry.id, code: name, message });
           return;
         }
         const succeeded = new Set((output.Successful ?? []).map((entry) => entry.Id));
@@ -99,7 +95,6 @@ export function createPublisher(options: PublisherOptions): Publisher {
               id: message.id,
               code: failure.Code ?? 'Unknown',
               message: failure.Message ?? '',
-              senderFault: failure.SenderFault ?? false,
             });
           } else if (succeeded.has(id)) {
             publishedIds.push(message.id);
@@ -108,7 +103,6 @@ export function createPublisher(options: PublisherOptions): Publisher {
               id: message.id,
               code: 'MissingFromResponse',
               message: 'SNS did not report this entry as successful or failed',
-              senderFault: false,
             });
           }
         });
