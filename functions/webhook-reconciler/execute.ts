@@ -2,6 +2,7 @@ import type { CampaignApiClient } from '../shared/campaign-api/client.js';
 import { isBadRequest, isCampaignApiError, isNotFound } from '../shared/campaign-api/errors.js';
 import type { RestWebhook, WebhookSettings } from '../shared/campaign-api/types.js';
 import type { CampaignEventType } from '../shared/campaign-event-types.js';
+import { summarizeFailures } from './failure-reason.js';
 import { eventTypeOf, sameTargetUrl } from './ownership.js';
 import { describeAction, type ReconcilePlan, type WebhookAction } from './plan.js';
 
@@ -27,7 +28,10 @@ export interface ExecutionResult {
   readonly failures: readonly ActionFailure[];
 }
 
-/** The plan failed in part: every failure is listed; the rest of the plan was still carried out. */
+/**
+ * The plan failed in part; the rest of the plan was still carried out. `failures` holds every failure; the
+ * message shows the first few (each was logged as it happened), so it stays readable in CloudFormation.
+ */
 export class ReconcileError extends Error {
   override readonly name = 'ReconcileError';
   constructor(
@@ -36,11 +40,20 @@ export class ReconcileError extends Error {
     readonly done: readonly string[],
   ) {
     super(
-      `Campaign webhook changes for client ${clientId} failed (${failures.length} of ${failures.length + done.length} actions):\n` +
-        failures.map((failure) => `  - ${describeAction(failure.action)}: ${failure.message}`).join('\n'),
+      [
+        `Campaign webhook changes for client ${clientId} failed (${failures.length} of ${failures.length + done.length} actions):`,
+        ...summarizeFailures(failureLines(failures), `each logged as "${ACTION_FAILED}"`),
+      ].join('\n'),
     );
   }
 }
+
+/** One line per failed action: what it was and why it failed. */
+export function failureLines(failures: readonly ActionFailure[]): string[] {
+  return failures.map((failure) => `  - ${describeAction(failure.action)}: ${failure.message}`);
+}
+
+const ACTION_FAILED = 'Campaign webhook action failed';
 
 /** How many times a create whose outcome is unknown (a 500 or timeout) is checked and tried again. */
 const CREATE_RECOVERIES = 2;
@@ -78,7 +91,7 @@ export async function executePlan(
         } catch (error) {
           const message = errorMessage(error);
           failures.push({ action, message });
-          logger.error('Campaign webhook action failed', {
+          logger.error(ACTION_FAILED, {
             clientId: plan.clientId,
             action: describeAction(action),
             error: message,

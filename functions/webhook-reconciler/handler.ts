@@ -38,6 +38,7 @@ export async function handler(
   );
   return handleLifecycleEvent(event, {
     logger: reconcileLogger,
+    logGroupName: context.logGroupName,
     endpointKey: async (secretArn) => {
       const response = await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }), {
         abortSignal: deadline,

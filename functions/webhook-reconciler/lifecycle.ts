@@ -1,9 +1,11 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import type { CampaignApiClient } from '../shared/campaign-api/client.js';
-import { errorMessage, ReconcileError, type ReconcileLogger } from './execute.js';
+import { errorMessage, failureLines, ReconcileError, type ReconcileLogger } from './execute.js';
+import { failureForCloudFormation, REQUEST_FAILED } from './failure-reason.js';
 import type { PlanContext } from './plan.js';
 import { formatWebhookIds, type ReconcileResult, reconcileWebhooks, removeWebhooks } from './reconcile.js';
 import { parseResourceProperties, type WebhookResourceProperties } from './resource-properties.js';
+import { VerificationError, verificationFailureLines } from './verify.js';
 
 /**
  * The custom resource's lifecycle: a CloudFormation event -> the reconcile use case -> the Provider
@@ -16,6 +18,8 @@ export interface LifecycleDependencies {
   /** The `current` key of the endpoint-key secret. */
   endpointKey(secretArn: string): Promise<string>;
   readonly logger: ReconcileLogger;
+  /** Where the function logs (Lambda context `logGroupName`); a failure's message points there. */
+  readonly logGroupName?: string;
 }
 
 /** What the Provider framework expects back from onEvent. `Data` values are strings (Fn::GetAtt). */
@@ -32,7 +36,27 @@ export const WEBHOOK_ATTRIBUTES = {
   changes: 'Changes',
 } as const;
 
+/**
+ * Handles one request. A failure is logged in full (every failed webhook) and thrown with a message that
+ * fits CloudFormation's response limit and names the log group (see failure-reason.ts).
+ */
 export async function handleLifecycleEvent(
+  event: CloudFormationCustomResourceEvent,
+  deps: LifecycleDependencies,
+): Promise<LifecycleResponse> {
+  try {
+    return await dispatch(event, deps);
+  } catch (error) {
+    deps.logger.error(REQUEST_FAILED, {
+      requestType: event.RequestType,
+      logicalResourceId: event.LogicalResourceId,
+      ...failureDetails(error),
+    });
+    throw failureForCloudFormation(error, deps.logGroupName);
+  }
+}
+
+async function dispatch(
   event: CloudFormationCustomResourceEvent,
   deps: LifecycleDependencies,
 ): Promise<LifecycleResponse> {
@@ -71,7 +95,7 @@ async function createWebhooks(
     // The Provider framework skips the Delete that follows a failed Create, so undo here what this
     // attempt registered, or Campaign would keep sending to an endpoint the rollback removes.
     const cleanup = await removeBestEffort(props, deps, 'the failed create');
-    throw new Error(`${errorMessage(error)}\n${cleanup}`);
+    throw new Error(`${errorMessage(error)}\n${cleanup}`, { cause: error });
   }
 }
 
@@ -168,6 +192,19 @@ async function removeBestEffort(
     return message;
   }
 }
+
+/** Everything about a failure for the log: its full message and every failed webhook (causes included). */
+function failureDetails(error: unknown): Record<string, unknown> {
+  const details: Record<string, unknown> = { error: errorMessage(error) };
+  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
+    if (cause instanceof ReconcileError) details.failedActions = failureLines(cause.failures).map(unlisted);
+    if (cause instanceof VerificationError)
+      details.failedVerifications = verificationFailureLines(cause.results).map(unlisted);
+  }
+  return details;
+}
+
+const unlisted = (line: string) => line.replace(/^ {2}- /, '');
 
 function pushReason(old: WebhookResourceProperties, props: WebhookResourceProperties): PlanContext {
   const reasons: string[] = [];

@@ -3,6 +3,7 @@ import { isBadRequest } from '../shared/campaign-api/errors.js';
 import type { WebhookVerifyResult } from '../shared/campaign-api/types.js';
 import type { CampaignEventType } from '../shared/campaign-event-types.js';
 import { errorMessage } from './execute.js';
+import { summarizeFailures } from './failure-reason.js';
 
 /**
  * Deploy-time verification: Campaign sends test events to each webhook's target and reports what the
@@ -81,13 +82,12 @@ export async function verifyWebhooks(
   const header = `Webhook verification for Campaign client ${clientId} with mailing ${mailingId}`;
 
   if (failed.length > 0) {
-    const lines = failed.map(
-      (result) =>
-        `  - ${result.type} (webhook ${result.webhookId}): ${'detail' in result ? result.detail : ''}`,
-    );
     throw new VerificationError(
-      `${header} failed for ${failed.length} of ${results.length} webhooks:\n${lines.join('\n')}\n` +
+      [
+        `${header} failed for ${failed.length} of ${results.length} webhooks:`,
+        ...summarizeFailures(verificationFailureLines(results), 'every failure is logged'),
         "The endpoint did not accept Campaign's test events: check the endpoint key, the API's source-IP allow list and the ingest logs.",
+      ].join('\n'),
       results,
     );
   }
@@ -107,6 +107,13 @@ export async function verifyWebhooks(
     summary: `verified ${passed} webhooks with mailing ${mailingId}${notSupported}`,
     results,
   };
+}
+
+/** One line per webhook whose verification failed. */
+export function verificationFailureLines(results: readonly WebhookVerification[]): string[] {
+  return results
+    .filter((result) => result.outcome === 'failed')
+    .map((result) => `  - ${result.type} (webhook ${result.webhookId}): ${result.detail}`);
 }
 
 /** Undefined when every result says the target answered 200; else what went wrong. */

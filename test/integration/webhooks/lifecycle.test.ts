@@ -1,10 +1,12 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CAMPAIGN_EVENT_TYPES } from '../../../functions/shared/campaign-event-types.js';
 import {
   handleLifecycleEvent,
   type LifecycleDependencies,
 } from '../../../functions/webhook-reconciler/lifecycle.js';
 import type { CampaignSimulator } from '../../../local/campaign-simulator/server.js';
+import { providerFrameworkResponse } from '../../support/provider-framework.js';
 import {
   CLIENT_ID,
   clientFor,
@@ -47,9 +49,12 @@ async function setUp(): Promise<void> {
   logger = recordingLogger();
 }
 
+const LOG_GROUP = 'CampaignEvents-WebhookRegistrationOnEventFunctionLogs1A2B3C4D-AbCdEfGhIjKl';
+
 function deps(): LifecycleDependencies {
   return {
     logger,
+    logGroupName: LOG_GROUP,
     endpointKey: async (arn) => {
       if (arn !== SECRET_ARN) throw new Error(`unexpected secret ${arn}`);
       return endpointKey;
@@ -145,8 +150,44 @@ describe('Create', () => {
     expect(failure).toBeInstanceOf(Error);
     expect((failure as Error).message).toMatch(/Webhook verification .* failed for 2 of 2 webhooks/);
     expect((failure as Error).message).toMatch(
-      /Removed 2 Campaign webhooks of client 100001 after the failed create\.$/,
+      /\nRemoved 2 Campaign webhooks of client 100001 after the failed create\.\nFull details: log group /,
     );
+    expect(liveWebhooks()).toEqual([]);
+  });
+
+  it('tells CloudFormation why it failed within its response limit when every type fails, and logs each', async () => {
+    await setUp();
+    // A Campaign outage for writes across all 12 types: every create fails after its retries.
+    simulator.faults.failNext(10_000, { status: 503, operations: ['createWebhook'] });
+    const failure = (await handleLifecycleEvent(
+      createEvent(properties({ eventTypes: [...CAMPAIGN_EVENT_TYPES] })),
+      deps(),
+    ).catch((error: unknown) => error)) as Error;
+
+    const lines = failure.message.split('\n');
+    expect(lines[0]).toBe('Campaign webhook changes for client 100001 failed (12 of 12 actions):');
+    expect(lines.slice(1, 4)).toEqual([
+      expect.stringMatching(
+        /^ {2}- create and activate the \w+ webhook: Campaign API createWebhook .* HTTP 503/,
+      ),
+      expect.stringMatching(/^ {2}- create and activate the \w+ webhook: /),
+      expect.stringMatching(/^ {2}- create and activate the \w+ webhook: /),
+    ]);
+    expect(lines[4]).toBe('  ... and 9 more (each logged as "Campaign webhook action failed")');
+    expect(lines.at(-2)).toBe('Removed 0 Campaign webhooks of client 100001 after the failed create.');
+    expect(lines.at(-1)).toBe(
+      `Full details: log group ${LOG_GROUP} (ERROR "Custom resource request failed").`,
+    );
+    expect(Buffer.byteLength(providerFrameworkResponse(failure), 'utf8')).toBeLessThanOrEqual(4096);
+
+    const logged = logger.lines.filter((line) => line.level === 'error');
+    expect(logged.filter((line) => line.message === 'Campaign webhook action failed')).toHaveLength(12);
+    const request = logged.find((line) => line.message === 'Custom resource request failed');
+    expect(request?.details).toMatchObject({
+      requestType: 'Create',
+      error: expect.stringContaining('9 more'),
+    });
+    expect(request?.details?.failedActions).toHaveLength(12);
     expect(liveWebhooks()).toEqual([]);
   });
 });
