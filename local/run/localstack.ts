@@ -7,7 +7,13 @@ import {
   ResourceExistsException,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  ConfirmSubscriptionCommand,
+  CreateTopicCommand,
+  SNSClient,
+  SubscribeCommand,
+  UnsubscribeCommand,
+} from '@aws-sdk/client-sns';
 import { closeServer, listen, urlHost } from '../free-port.js';
 import type { AwsServices, SnsDelivery, SubscriptionProtocol } from './aws-services.js';
 import { onPort } from './ports.js';
@@ -40,7 +46,7 @@ interface SnsHttpMessage {
   Subject?: string;
   Message?: string;
   Timestamp?: string;
-  SubscribeURL?: string;
+  Token?: string;
   MessageAttributes?: Record<string, { Type: string; Value: string }>;
 }
 
@@ -63,6 +69,7 @@ export async function startLocalStackServices(opts: LocalStackOptions): Promise<
   const callbackHost = opts.callbackHost ?? '127.0.0.1';
   const bindHost = callbackHost === '127.0.0.1' || callbackHost === 'localhost' ? '127.0.0.1' : '0.0.0.0';
   const listeners = new Map<string, (delivery: SnsDelivery) => Promise<void> | void>();
+  const subscriptionArns: string[] = [];
   const pending = new Set<Promise<void>>();
 
   const server = createServer((request, response) => {
@@ -78,8 +85,11 @@ export async function startLocalStackServices(opts: LocalStackOptions): Promise<
     } catch {
       return;
     }
-    if (body.Type === 'SubscriptionConfirmation' && body.SubscribeURL) {
-      await fetch(body.SubscribeURL).catch(() => undefined);
+    if (body.Type === 'SubscriptionConfirmation' && body.Token && body.TopicArn) {
+      // Confirmed through the API rather than by fetching SubscribeURL (its host name may not resolve offline).
+      await sns
+        .send(new ConfirmSubscriptionCommand({ TopicArn: body.TopicArn, Token: body.Token }))
+        .catch(() => undefined);
       return;
     }
     const listener = listeners.get(new URL(request.url ?? '/', 'http://receiver').pathname.slice(1));
@@ -132,7 +142,7 @@ export async function startLocalStackServices(opts: LocalStackOptions): Promise<
     async subscribe(topicArn, _protocol: SubscriptionProtocol, listener, filterPolicy) {
       const id = randomUUID();
       listeners.set(id, listener);
-      await sns.send(
+      const { SubscriptionArn } = await sns.send(
         new SubscribeCommand({
           TopicArn: topicArn,
           Protocol: 'http',
@@ -141,11 +151,16 @@ export async function startLocalStackServices(opts: LocalStackOptions): Promise<
           ReturnSubscriptionArn: true,
         }),
       );
+      if (SubscriptionArn) subscriptionArns.push(SubscriptionArn);
     },
     async deliveriesSettled() {
       while (pending.size > 0) await Promise.allSettled([...pending]);
     },
     async stop() {
+      // LocalStack outlives the run: leave no subscription pointing at this process.
+      await Promise.allSettled(
+        subscriptionArns.map((arn) => sns.send(new UnsubscribeCommand({ SubscriptionArn: arn }))),
+      );
       sns.destroy();
       secrets.destroy();
       await closeServer(server);
