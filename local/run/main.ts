@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     width: process.stdout.columns ?? 100,
   });
   view.banner();
+  if (tty) process.stdout.on('resize', () => view.resize(process.stdout.columns ?? 100));
 
   let run: LocalRun | undefined;
   let stopRequested = false;

@@ -35,9 +35,16 @@ export class LiveView {
     private readonly opts: ViewOptions,
   ) {}
 
+  private columns = this.opts.width ?? 100;
+
+  /** The terminal was resized. */
+  resize(columns: number): void {
+    this.columns = columns;
+  }
+
   private get width(): number {
     // One column less than the terminal: a full-width line would wrap on some terminals and break the redraw.
-    return Math.max(40, Math.min((this.opts.width ?? 100) - 1, 140));
+    return Math.max(40, Math.min(this.columns - 1, 140));
   }
 
   banner(): void {
