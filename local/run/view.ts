@@ -33,9 +33,11 @@ export class LiveView {
   constructor(
     private readonly out: Out,
     private readonly opts: ViewOptions,
-  ) {}
+  ) {
+    this.columns = opts.width ?? 100;
+  }
 
-  private columns = this.opts.width ?? 100;
+  private columns: number;
 
   /** The terminal was resized. */
   resize(columns: number): void {
