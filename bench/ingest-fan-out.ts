@@ -133,9 +133,9 @@ async function benchSize(size: number, scenario: keyof typeof SCENARIOS) {
         secrets.get('bench', { transform: 'json', maxAge: SECRET_CACHE_SECONDS, forceFetch }),
     }),
   });
-  const context = createLambdaContext();
   const invoke = async () => {
-    const response = await handler(apiEvent(body), context);
+    // A fresh context per call, as Lambda gives: the handler derives its storage deadline from it.
+    const response = await handler(apiEvent(body), createLambdaContext());
     if (response.statusCode !== 200)
       throw new Error(`ingest answered ${response.statusCode}: ${response.body}`);
   };

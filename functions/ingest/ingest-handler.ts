@@ -25,6 +25,8 @@ export interface IngestDependencies {
 
 /** Quarantined events listed in a response; the counts always cover all of them. */
 export const MAX_LISTED_QUARANTINED_EVENTS = 100;
+/** Quarantined events listed in the warning log line (CloudWatch caps a log event at 256 KB). */
+export const MAX_LOGGED_QUARANTINED_EVENTS = 10;
 
 /**
  * Time kept back from the function's timeout when storing: the store gives up this long before Lambda
@@ -93,7 +95,8 @@ export function createIngestHandler(deps: IngestDependencies) {
     });
     if (summary.quarantined > 0) {
       logger.warn('Events quarantined', {
-        quarantined: summary.quarantinedEvents.slice(0, MAX_LISTED_QUARANTINED_EVENTS).map((report) => ({
+        quarantinedCount: summary.quarantined,
+        quarantined: summary.quarantinedEvents.slice(0, MAX_LOGGED_QUARANTINED_EVENTS).map((report) => ({
           index: report.index,
           eventKey: report.eventKey,
           issues: report.issues,

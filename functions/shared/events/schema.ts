@@ -171,7 +171,22 @@ export function createEventValidator(options: EventValidatorOptions): (raw: unkn
 }
 
 function formatIssue(issue: v.BaseIssue<unknown>): string {
-  return `${v.getDotPath(issue) ?? 'event'}: ${issue.message}`;
+  return `${issuePath(issue) ?? 'event'}: ${issue.message}`;
+}
+
+/**
+ * The dot path of an issue. A key that is not a plain name is shown as `<key>`: keys come from the
+ * payload (e.g. of mediaTypesToAddresses) and could be an address, which must not reach a log.
+ */
+function issuePath(issue: v.BaseIssue<unknown>): string | undefined {
+  if (!issue.path || issue.path.length === 0) return undefined;
+  return issue.path
+    .map((item) => {
+      const key: unknown = item.key;
+      if (typeof key === 'number') return String(key);
+      return typeof key === 'string' && /^[A-Za-z0-9_$-]{1,64}$/.test(key) ? key : '<key>';
+    })
+    .join('.');
 }
 
 /** Quotes a rejected type name only when it is a plain word (it might otherwise be personal data). */

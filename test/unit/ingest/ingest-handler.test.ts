@@ -5,6 +5,7 @@ import type { EndpointKeyVerifier } from '../../../functions/ingest/endpoint-key
 import {
   createIngestHandler,
   MAX_LISTED_QUARANTINED_EVENTS,
+  MAX_LOGGED_QUARANTINED_EVENTS,
   STORE_DEADLINE_MARGIN_MS,
 } from '../../../functions/ingest/ingest-handler.js';
 import { CAMPAIGN_EVENT_TYPES } from '../../../functions/shared/campaign-event-types.js';
@@ -337,6 +338,31 @@ describe('ingest handler', () => {
       .map((line) => JSON.parse(line) as { message: string; quarantined?: Array<{ issues: string[] }> })
       .find((line) => line.message === 'Events quarantined');
     expect(warning?.quarantined?.[0]?.issues).toEqual(expected);
+  });
+
+  it('logs at most 10 quarantined events per batch, with the full count', async () => {
+    const h = harness();
+    const batch = Array.from({ length: 25 }, (_, index) => `bad ${index}`);
+    await invoke(h, post(JSON.stringify(batch)));
+    const warning = h
+      .logs()
+      .map(
+        (line) => JSON.parse(line) as { message: string; quarantinedCount?: number; quarantined?: unknown[] },
+      )
+      .find((line) => line.message === 'Events quarantined');
+    expect(warning?.quarantinedCount).toBe(25);
+    expect(warning?.quarantined).toHaveLength(MAX_LOGGED_QUARANTINED_EVENTS);
+  });
+
+  it('never names a payload key that could be an address in an issue', async () => {
+    const h = harness();
+    const bad = { ...events.event('open'), mediaTypesToAddresses: { 'jane.doe@example.com': 42 } };
+    const response = await invoke(h, post(JSON.stringify([bad])));
+    const [report] = response.body.quarantinedEvents as Array<{ issues: string[] }>;
+    expect(report?.issues).toEqual([
+      'mediaTypesToAddresses.<key>: must map each media type to an address string',
+    ]);
+    expect(h.logs().join('\n')).not.toContain('jane.doe');
   });
 
   it('never logs the endpoint key, an address or a raw event', async () => {
