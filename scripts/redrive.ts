@@ -19,7 +19,9 @@ const USAGE = `Usage: npm run redrive -- (--stack <name> | --queue-url <url> --t
 Replays the events of the stream batches the fan-out could not publish (its dead-letter queue): reads each
 batch again from the table's stream (or, past the stream's 24 h, the events received around it from the
 table), publishes them to their SNS topics exactly as the fan-out does, and deletes a message only when every
-event of its batch was published. Without --yes it is a dry run that changes nothing. See docs/REPLAY.md.
+event of its batch was published. A batch read from the table cannot be proven complete (a redelivered event
+has a newer receivedAt): its message is kept unless --accept-table-window is given. Without --yes it is a dry
+run that changes nothing. See docs/REPLAY.md.
 
 Targets:
   --stack <name>              read the queue, table and topics from the stack's outputs
@@ -33,11 +35,15 @@ Options:
   --max-messages <n>          handle at most n messages (default: every message in the queue)
   --window-margin <seconds>   when the table is read: widen the batch's arrival span by this much on each
                               side (default ${DEFAULT_WINDOW_MARGIN_SECONDS})
+  --accept-table-window       when the table is read: delete the message once the window's events are all
+                              published and at least as many as the batch's records, although the table
+                              cannot prove they include every event of the batch (check first: docs/REPLAY.md)
   --help                      this text
 
 AWS credentials and region come from the usual AWS environment (AWS_PROFILE, AWS_REGION, ...);
 AWS_ENDPOINT_URL_SQS, _DYNAMODB, _DYNAMODB_STREAMS, _SNS and _CLOUDFORMATION point it at other endpoints.
-Exit code: 0 when every message was (or would be) replayed, 1 when some could not be, 2 for a usage error.`;
+Exit code: 0 when every message was (or would be) replayed and deleted, 1 when some was (or would be) left in
+the queue, 2 for a usage error.`;
 
 /** Long-poll wait per receive: an empty receive ends the run, so it should not end it early. */
 const WAIT_TIME_SECONDS = 5;
@@ -85,6 +91,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       dryRun: !options.yes,
       ...(options.maxMessages !== undefined && { maxMessages: options.maxMessages }),
       windowMarginSeconds: options.windowMargin ?? DEFAULT_WINDOW_MARGIN_SECONDS,
+      acceptTableWindow: options.acceptTableWindow,
       waitTimeSeconds: WAIT_TIME_SECONDS,
       visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
     };
@@ -123,6 +130,7 @@ function parseOptions(argv: readonly string[]) {
       yes: { type: 'boolean' },
       'max-messages': { type: 'string' },
       'window-margin': { type: 'string' },
+      'accept-table-window': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -130,6 +138,7 @@ function parseOptions(argv: readonly string[]) {
   return {
     help: values.help ?? false,
     yes: values.yes ?? false,
+    acceptTableWindow: values['accept-table-window'] ?? false,
     stack: values.stack,
     queueUrl: values['queue-url'],
     tableName: values['table-name'],

@@ -16,6 +16,8 @@ export interface BatchReplayDependencies {
   readonly publisher: Publisher;
   /** Widening of the batch's arrival span when the table is read instead of the stream. */
   readonly windowMarginSeconds: number;
+  /** Let a batch read from the table count as complete (see verdictFor). */
+  readonly acceptTableWindow: boolean;
 }
 
 export interface BatchReplay {
@@ -55,6 +57,6 @@ export async function replayBatch(
     published: tracked.published,
     failures: result.failures,
     ignored: result.ignored,
-    verdict: verdictFor(batch, source, result.failures),
+    verdict: verdictFor(batch, source, result.failures, { acceptTableWindow: deps.acceptTableWindow }),
   };
 }

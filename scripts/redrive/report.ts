@@ -3,6 +3,7 @@ import type { DeadLetterMessage } from './dead-letter-queue.js';
 import type { OnFailureRecord } from './on-failure-record.js';
 import type { PublishedEventRef } from './publishers.js';
 import type { BatchReplay } from './replay-batch.js';
+import { ACCEPT_TABLE_WINDOW_FLAG } from './verdict.js';
 
 /**
  * The replay's output: plain lines, one block per dead-letter message and a final summary. Lines name
@@ -12,24 +13,40 @@ import type { BatchReplay } from './replay-batch.js';
 /** What became of one dead-letter message. */
 export type MessageOutcome =
   | { readonly kind: 'replayed' }
-  | { readonly kind: 'kept'; readonly reason: string; readonly unreadable?: true };
+  | {
+      readonly kind: 'kept';
+      readonly reason: string;
+      readonly unreadable?: true;
+      /** Replayed from the table without --accept-table-window: published, but not provably complete. */
+      readonly unproven?: true;
+    };
 
 export interface RunTotals {
   messages: number;
   replayed: number;
   kept: number;
   unreadable: number;
+  unproven: number;
   fromTable: number;
   readonly publishedByType: Map<CampaignEventType, number>;
 }
 
 export function emptyTotals(): RunTotals {
-  return { messages: 0, replayed: 0, kept: 0, unreadable: 0, fromTable: 0, publishedByType: new Map() };
+  return {
+    messages: 0,
+    replayed: 0,
+    kept: 0,
+    unreadable: 0,
+    unproven: 0,
+    fromTable: 0,
+    publishedByType: new Map(),
+  };
 }
 
 export function headerLines(
   target: { queueUrl: string; tableName: string; topics: number },
   dryRun: boolean,
+  acceptTableWindow: boolean,
 ): string[] {
   return [
     `Replaying parked stream batches from ${target.queueUrl}`,
@@ -37,6 +54,9 @@ export function headerLines(
     dryRun
       ? 'DRY RUN: nothing is published and no message is deleted; run again with --yes to replay.'
       : 'Publishing to SNS and deleting each message whose events were all published.',
+    acceptTableWindow
+      ? `${ACCEPT_TABLE_WINDOW_FLAG}: a batch read from the table counts as complete when the window holds at least as many events as it had records; that cannot be proven.`
+      : `A batch read from the table (past the stream's 24 h) is published, but its message is kept: completeness cannot be proven from the table (see ${ACCEPT_TABLE_WINDOW_FLAG}).`,
   ];
 }
 
@@ -49,7 +69,8 @@ export function batchLine(message: DeadLetterMessage, record: OnFailureRecord): 
   return (
     `Message ${message.messageId} (received ${message.receiveCount} time(s)): ${record.condition}${invocations}; ` +
     `batch of ${batch.batchSize} record(s) on ${batch.shardId}, sequence ${batch.startSequenceNumber}..` +
-    `${batch.endSequenceNumber}, arrived ${batch.approximateArrivalOfFirstRecord}..${batch.approximateArrivalOfLastRecord}`
+    `${batch.endSequenceNumber}, arrived ${batch.approximateArrivalOfFirstRecord}..${batch.approximateArrivalOfLastRecord}` +
+    (record.timestamp === undefined ? '' : `, parked ${record.timestamp}`)
   );
 }
 
@@ -68,6 +89,7 @@ export function replayLines(replay: BatchReplay, dryRun: boolean): string[] {
       `  the stream no longer has the batch (${source.streamUnavailable}): read from the table instead`,
       `  records from the table: ${source.eventsFound} accepted event(s) received ${source.window.from}..${source.window.to}`,
       '  events received around the batch are republished too: delivery is at least once',
+      '  COMPLETENESS CANNOT BE PROVEN from the table: an event of the batch that Campaign redelivered later has a newer receivedAt and may be missing from this window while its neighbours make up the count',
     );
   }
   const verb = dryRun ? 'would publish' : 'published';
@@ -91,11 +113,13 @@ export function outcomeLine(outcome: MessageOutcome, dryRun: boolean): string {
 
 export function summaryLine(totals: RunTotals, dryRun: boolean): string {
   const published = [...totals.publishedByType.values()].reduce((sum, count) => sum + count, 0);
-  const notFully = totals.kept - totals.unreadable;
+  const notFully = totals.kept - totals.unreadable - totals.unproven;
+  const unproven =
+    totals.unproven > 0 ? `${totals.unproven} replayed from the table, not provably complete, ` : '';
   const parts = [
     `${totals.messages} message(s)`,
     `${totals.replayed} ${dryRun ? 'would be replayed and deleted' : 'replayed and deleted'}`,
-    `${totals.kept} ${dryRun ? 'would be left' : 'left'} in the queue (${totals.unreadable} unreadable, ${notFully} not fully published)`,
+    `${totals.kept} ${dryRun ? 'would be left' : 'left'} in the queue (${totals.unreadable} unreadable, ${unproven}${notFully} not fully published)`,
   ];
   if (totals.fromTable > 0) parts.push(`${totals.fromTable} read from the table`);
   const events = `${published} event(s) ${dryRun ? 'would be published' : 'published'}${byTypeText(totals.publishedByType, ': ')}`;

@@ -31,6 +31,11 @@ export interface RedriveSettings extends RedriveTargets {
   /** Most messages to handle in this run. @default every message in the queue */
   readonly maxMessages?: number;
   readonly windowMarginSeconds: number;
+  /**
+   * Delete a message whose events were read from the table (past the stream's 24 h) once they are all
+   * published, although the table cannot prove they were all of the batch's. @default false: keep it
+   */
+  readonly acceptTableWindow?: boolean;
   /** Long-poll wait per receive. */
   readonly waitTimeSeconds: number;
   /** How long a received message stays hidden while it is replayed; kept ones are released at the end. */
@@ -52,9 +57,11 @@ export interface RedriveResult {
 
 /**
  * Replays the fan-out's dead-letter queue: receives its messages ten at a time, replays each parked batch
- * and deletes the message only when every event of the batch was published. A message that cannot be read
- * or not fully replayed stays in the queue; at the end every message kept (in a dry run: every message) is
- * made visible again, so the next run sees it at once. Messages are handled one after the other.
+ * and deletes the message only when every event of the batch was published. A batch read from the table
+ * (past the stream's 24 h) is published, but its message is deleted only with `acceptTableWindow`: the
+ * table cannot prove the window held the whole batch. A message that cannot be read or not fully replayed
+ * stays in the queue; at the end every message kept (in a dry run: every message) is made visible again,
+ * so the next run sees it at once. Messages are handled one after the other.
  */
 export async function runRedrive(
   settings: RedriveSettings,
@@ -69,7 +76,9 @@ export async function runRedrive(
   const toRelease: DeadLetterMessage[] = [];
   const limit = settings.maxMessages ?? Number.POSITIVE_INFINITY;
 
-  for (const line of headerLines({ ...settings, topics: settings.topicArns.size }, dryRun)) print(line);
+  const acceptTableWindow = settings.acceptTableWindow ?? false;
+  for (const line of headerLines({ ...settings, topics: settings.topicArns.size }, dryRun, acceptTableWindow))
+    print(line);
   try {
     while (totals.messages < limit) {
       const received = await queue.receive(Math.min(limit - totals.messages, RECEIVE_LIMIT));
@@ -93,6 +102,7 @@ export async function runRedrive(
         } else {
           totals.kept++;
           if (outcome.unreadable) totals.unreadable++;
+          if (outcome.unproven) totals.unproven++;
           toRelease.push(message);
         }
       }
@@ -122,6 +132,7 @@ export async function runRedrive(
         topicArns: settings.topicArns,
         publisher,
         windowMarginSeconds: settings.windowMarginSeconds,
+        acceptTableWindow,
       });
     } catch (error) {
       return { kind: 'kept', reason: `the replay failed: ${describeError(error)}` };
@@ -129,7 +140,10 @@ export async function runRedrive(
     for (const line of replayLines(replay, dryRun)) print(line);
     addPublished(totals, replay.published);
     if (replay.source.kind === 'table') totals.fromTable++;
-    if (!replay.verdict.complete) return { kind: 'kept', reason: replay.verdict.reason };
+    if (!replay.verdict.complete) {
+      const { reason, unproven } = replay.verdict;
+      return { kind: 'kept', reason, ...(unproven && { unproven }) };
+    }
     if (dryRun) return { kind: 'replayed' };
     try {
       await queue.delete(message);

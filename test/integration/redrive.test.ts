@@ -314,20 +314,78 @@ describe('redrive of the fan-out dead-letter queue', () => {
       const gone = { ...record.DDBStreamBatchInfo, shardId: 'shardId-00000001000000000000-00000000' };
       await sendBody(queueUrl, JSON.stringify({ ...record, DDBStreamBatchInfo: gone }));
     }
+    const allKeys = sorted((await parked.p.items()).map((item) => item.eventKey as string));
     const before = emulators.sns.published.length;
 
-    const { code, output } = await redrive({ ...parked, queueUrl }, '--yes');
-    expect(code, output).toBe(0);
-    expect(output).toContain('the stream no longer has the batch (ResourceNotFoundException');
-    expect(output).toContain('records from the table: 24 accepted event(s) received');
-    expect(output).toContain('delivery is at least once');
+    // Published, but the message stays: the table cannot prove the window held the whole batch.
+    const first = await redrive({ ...parked, queueUrl }, '--yes');
+    expect(first.code, first.output).toBe(1);
+    expect(first.output).toContain('the stream no longer has the batch (ResourceNotFoundException');
+    expect(first.output).toContain('records from the table: 24 accepted event(s) received');
+    expect(first.output).toContain('delivery is at least once');
+    expect(first.output).toContain('COMPLETENESS CANNOT BE PROVEN from the table');
+    expect(first.output).toContain('left in the queue: its events were read from the table');
     const replayed = publishedSince(before);
     // Every event of the window (the whole post here), each once: the parked ones and their neighbours.
-    expect(sorted(keysOf(replayed))).toEqual(
-      sorted((await parked.p.items()).map((item) => item.eventKey as string)),
-    );
+    expect(sorted(keysOf(replayed))).toEqual(allKeys);
     expect(expectSameAsLive(replayed, parked.live)).toBeGreaterThan(0);
+    expect(sqs.messages(queueUrl)).toHaveLength(parked.onFailure.length);
+
+    // The operator checked and accepts the window: published again (at least once), and the message goes.
+    const accepted = await redrive({ ...parked, queueUrl }, '--yes', '--accept-table-window');
+    expect(accepted.code, accepted.output).toBe(0);
+    expect(sorted(keysOf(publishedSince(before + replayed.length)))).toEqual(allKeys);
     expect(sqs.messages(queueUrl)).toEqual([]);
+  });
+
+  it('never deletes a message when a redelivery moved one of its events out of the table window', async () => {
+    // A batch of bounces, all parked (SNS refuses them), then neighbours published live, then Campaign
+    // redelivers one parked bounce: the overwrite (a MODIFY, never published) gives it a new receivedAt.
+    const events = factory(608);
+    const bounces = events.batch(10, ['bounce']);
+    const parked = await parkEvents([bounces], ['bounce']);
+    const [record] = parked.onFailure as [OnFailureMessage];
+    expect(record.DDBStreamBatchInfo.batchSize).toBe(10);
+    const neighbours = events.batch(3, ['open']);
+    expect(await parked.p.post(neighbours)).toMatchObject({ status: 200, body: { accepted: 3 } });
+    await parked.p.driver.waitUntilIdle();
+    const receivedAt = async () =>
+      new Map((await parked.p.items()).map((item) => [item.eventKey as string, item.receivedAt as string]));
+    const before = await receivedAt();
+    const parkedKeys = parked.parked.map(keyOf);
+    const times = [...before.values()].sort();
+    const [windowStart, windowEnd] = [times[0] as string, times.at(-1) as string];
+    while (Date.now() <= Date.parse(windowEnd)) await new Promise((resolve) => setImmediate(resolve));
+    const redelivered = bounces[0] as CampaignEvent;
+    expect(await parked.p.post([redelivered])).toMatchObject({ status: 200, body: { accepted: 1 } });
+    const movedKey = eventKeyFor('bounce', redelivered);
+    expect(parkedKeys).toContain(movedKey);
+    expect(((await receivedAt()).get(movedKey) as string) > windowEnd).toBe(true);
+
+    // A day later: the shard is gone; the batch's window spans its arrival up to the neighbours.
+    const queueUrl = sqs.createQueue(`fan-out-dlq-moved-${queues}`);
+    const body = JSON.stringify({
+      ...record,
+      DDBStreamBatchInfo: {
+        ...record.DDBStreamBatchInfo,
+        shardId: 'shardId-00000001000000000000-00000000',
+        approximateArrivalOfFirstRecord: windowStart,
+        approximateArrivalOfLastRecord: windowEnd,
+      },
+    });
+    await sendBody(queueUrl, body);
+    const published = emulators.sns.published.length;
+
+    const { code, output } = await redrive({ ...parked, queueUrl }, '--yes', '--window-margin', '0');
+    // 12 events in the window for a batch of 10, yet the moved bounce is not among them.
+    expect(output).toContain('records from the table: 12 accepted event(s) received');
+    expect(keysOf(publishedSince(published))).not.toContain(movedKey);
+    expect(code, output).toBe(1);
+    expect(sqs.messages(queueUrl).map((message) => message.body)).toEqual([body]);
+    expect(output).toContain('COMPLETENESS CANNOT BE PROVEN from the table');
+    expect(output).toMatch(
+      /1 left in the queue \(0 unreadable, 1 replayed from the table, not provably complete/,
+    );
   });
 
   it('keeps the message when the table does not hold the batch around its arrival time', async () => {

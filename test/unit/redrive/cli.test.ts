@@ -1,4 +1,5 @@
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
 import type { PublishBatchCommand, PublishBatchCommandOutput } from '@aws-sdk/client-sns';
 import {
@@ -25,6 +26,7 @@ const TARGET_ARGS = [
 ];
 const ON_FAILURE = JSON.stringify({
   requestContext: { condition: 'RetryAttemptsExhausted', approximateInvokeCount: 11 },
+  timestamp: '2026-11-26T20:03:10.000Z',
   DDBStreamBatchInfo: {
     shardId: 'shardId-1',
     startSequenceNumber: '100',
@@ -85,6 +87,7 @@ describe('npm run redrive', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('Usage: npm run redrive --');
     expect(stdout).toContain('--window-margin <seconds>');
+    expect(stdout).toContain('--accept-table-window');
   });
 
   it('refuses bad arguments with a precise message and exit code 2, before touching AWS', async () => {
@@ -235,6 +238,116 @@ describe('npm run redrive', () => {
       '  left in the queue: its events were published, but deleting it failed (the next run publishes them again): AccessDenied: Access to the resource is denied.',
     );
     expect(queue.commands.map((command) => command.name)).toContain('ChangeMessageVisibilityCommand');
+  });
+
+  describe("past the stream's 24 hours (the table is read)", () => {
+    /** Two accepted open events received at the batch's arrival, as Scan returns them. */
+    function table() {
+      const validate = createEventValidator({ eventTypes: ['open'] });
+      const items = new CampaignEventFactory({ seed: 8, clientId: 100001 }).batch(2, ['open']).map((raw) => {
+        const validation = validate(raw);
+        if (!validation.valid) throw new Error('the factory made an invalid event');
+        return toItem(
+          acceptedItem(validation.event, raw, JSON.stringify(raw), {
+            receivedAt: new Date('2026-11-26T20:00:00Z'),
+            retentionDays: 30,
+          }),
+        );
+      });
+      const scans: unknown[] = [];
+      return {
+        scans,
+        client: {
+          async send(command: unknown) {
+            if (!(command instanceof ScanCommand)) throw new Error('unexpected command');
+            scans.push(command.input);
+            return { Items: items };
+          },
+        },
+      };
+    }
+    const trimmed = {
+      async send(): Promise<never> {
+        throw Object.assign(new Error('Attempting to access trimmed data'), {
+          name: 'TrimmedDataAccessException',
+        });
+      },
+    };
+    function sns() {
+      const published: unknown[] = [];
+      return {
+        published,
+        client: {
+          async send(command: PublishBatchCommand): Promise<PublishBatchCommandOutput> {
+            const entries = command.input.PublishBatchRequestEntries ?? [];
+            published.push(...entries);
+            const Successful = entries.map((entry) => ({ Id: entry.Id, MessageId: `m-${entry.Id}` }));
+            return { Successful, Failed: [], $metadata: {} };
+          },
+        },
+      };
+    }
+
+    it('publishes the window but keeps the message: completeness cannot be proven from the table', async () => {
+      const queue = fakeQueue([[message('m1', ON_FAILURE)], []]);
+      const topic = sns();
+      const { code, stdout } = await run(['--yes', ...TARGET_ARGS], {
+        sqs: queue.client,
+        streams: trimmed,
+        dynamodb: table().client,
+        sns: topic.client,
+      });
+      expect(code).toBe(1);
+      expect(topic.published).toHaveLength(2);
+      // The span in which the fan-out logged the events it could not publish (the operator's check).
+      expect(stdout).toContain(
+        'arrived 2026-11-26T20:00:00Z..2026-11-26T20:00:00Z, parked 2026-11-26T20:03:10.000Z',
+      );
+      expect(stdout).toContain('records from the table: 2 accepted event(s) received');
+      expect(stdout).toContain('COMPLETENESS CANNOT BE PROVEN from the table');
+      expect(stdout).toContain(
+        '  left in the queue: its events were read from the table, which cannot prove that every event of the batch was among them',
+      );
+      expect(stdout).toMatch(
+        /Summary: 1 message\(s\), 0 replayed and deleted, 1 left in the queue \(0 unreadable, 1 replayed from the table, not provably complete, 0 not fully published\)/,
+      );
+      const names = queue.commands.map((command) => command.name);
+      expect(names).not.toContain('DeleteMessageCommand');
+      expect(names).toContain('ChangeMessageVisibilityCommand');
+    });
+
+    it('deletes it with --accept-table-window once the window is published in full', async () => {
+      const queue = fakeQueue([[message('m1', ON_FAILURE)], []]);
+      const topic = sns();
+      const { code, stdout } = await run(['--yes', '--accept-table-window', ...TARGET_ARGS], {
+        sqs: queue.client,
+        streams: trimmed,
+        dynamodb: table().client,
+        sns: topic.client,
+      });
+      expect(code).toBe(0);
+      expect(topic.published).toHaveLength(2);
+      expect(stdout).toContain('--accept-table-window: a batch read from the table counts as complete');
+      expect(stdout).toContain('  deleted from the queue');
+      expect(queue.commands.map((command) => command.name)).toContain('DeleteMessageCommand');
+    });
+
+    it('says in a dry run that the message would be kept, and with the flag that it would go', async () => {
+      for (const [args, outcome] of [
+        [[], '  would be left in the queue: its events were read from the table'],
+        [['--accept-table-window'], '  would be deleted from the queue'],
+      ] as const) {
+        const queue = fakeQueue([[message('m1', ON_FAILURE)], []]);
+        const { stdout } = await run([...args, ...TARGET_ARGS], {
+          sqs: queue.client,
+          streams: trimmed,
+          dynamodb: table().client,
+          sns: unusable,
+        });
+        expect(stdout).toContain(outcome);
+        expect(queue.commands.map((command) => command.name)).not.toContain('DeleteMessageCommand');
+      }
+    });
   });
 
   it('reports a queue it cannot read as an error, exit 1', async () => {
