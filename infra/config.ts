@@ -30,27 +30,37 @@ const headerName = v.pipe(
 );
 const hourOfDay = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(23));
 
-const ApiSchema = v.strictObject({
-  /** Source addresses allowed by the API's resource policy. */
-  allowedSourceIps: v.optional(v.pipe(v.array(ipv4Cidr), v.minLength(1)), [CAMPAIGN_SENDER_CIDR]),
-  /** Turns the source-IP allow list off (for example behind a proxy). Authentication still applies. */
-  allowAnySourceIp: v.optional(v.boolean(), false),
-  /** Header that carries the endpoint key (the webhook's keyAuth `key`). */
-  authHeaderName: v.optional(headerName, 'X-Campaign-Webhook-Key'),
-  /** Largest request body accepted, in bytes (Lambda's synchronous payload limit is 6 MB). */
-  maxBodyBytes: v.optional(v.pipe(positiveInt, v.maxValue(5_500_000)), 5_000_000),
-  /** Most events accepted in one batch. */
-  maxEventsPerBatch: v.optional(positiveInt, 10_000),
-  /** Stage throttling: steady requests per second. */
-  throttlingRateLimit: v.optional(positiveInt, 50),
-  /** Stage throttling: burst size. */
-  throttlingBurstLimit: v.optional(positiveInt, 100),
-  /**
-   * Set the region's API Gateway CloudWatch role (AWS::ApiGateway::Account, needed for access logs).
-   * Turn off when the account already manages that setting elsewhere (e.g. a landing zone).
-   */
-  manageAccountLoggingRole: v.optional(v.boolean(), true),
-});
+const ApiSchema = v.pipe(
+  v.strictObject({
+    /** Source addresses allowed by the API's resource policy. */
+    allowedSourceIps: v.optional(v.pipe(v.array(ipv4Cidr), v.minLength(1)), [CAMPAIGN_SENDER_CIDR]),
+    /** Turns the source-IP allow list off (for example behind a proxy). Authentication still applies. */
+    allowAnySourceIp: v.optional(v.boolean(), false),
+    /** Header that carries the endpoint key (the webhook's keyAuth `key`). */
+    authHeaderName: v.optional(headerName, 'X-Campaign-Webhook-Key'),
+    /** Largest request body accepted, in bytes (Lambda's synchronous payload limit is 6 MB). */
+    maxBodyBytes: v.optional(v.pipe(positiveInt, v.maxValue(5_500_000)), 5_000_000),
+    /** Most events accepted in one batch. */
+    maxEventsPerBatch: v.optional(positiveInt, 10_000),
+    /** Stage throttling: steady requests per second. */
+    throttlingRateLimit: v.optional(positiveInt, 50),
+    /** Stage throttling: burst size. */
+    throttlingBurstLimit: v.optional(positiveInt, 100),
+    /**
+     * Set the region's API Gateway CloudWatch role (AWS::ApiGateway::Account, needed for access logs).
+     * Turn off when the account already manages that setting elsewhere (e.g. a landing zone).
+     */
+    manageAccountLoggingRole: v.optional(v.boolean(), true),
+  }),
+  v.forward(
+    v.partialCheck(
+      [['throttlingRateLimit'], ['throttlingBurstLimit']],
+      (api) => api.throttlingBurstLimit >= api.throttlingRateLimit,
+      'must be at least throttlingRateLimit',
+    ),
+    ['throttlingBurstLimit'],
+  ),
+);
 
 const CampaignSchema = v.strictObject({
   /** Register and activate the webhooks at deploy time (custom resource). */
@@ -72,7 +82,16 @@ const SilenceSchema = v.strictObject({
   windowMinutes: v.optional(v.pipe(positiveInt, v.maxValue(1440)), 60),
   /** When missing data counts as silence: always, or only between the UTC hours given. */
   activeHoursUtc: v.optional(
-    v.union([v.literal('always'), v.strictObject({ startHour: hourOfDay, endHour: hourOfDay })]),
+    v.union([
+      v.literal('always'),
+      v.pipe(
+        v.strictObject({ startHour: hourOfDay, endHour: hourOfDay }),
+        v.check(
+          (hours) => hours.startHour !== hours.endHour,
+          'startHour and endHour must differ (use "always" for the whole day)',
+        ),
+      ),
+    ]),
     'always',
   ),
 });

@@ -83,7 +83,7 @@ function explain(error: unknown, verbose = false): string {
   if (error instanceof DynamoDbLocalError && error.message.startsWith(JAVA_MISSING_MESSAGE)) {
     return (
       `Cannot start: ${error.message}\n` +
-      'DynamoDB Local (the real DynamoDB engine from AWS) is a Java program. Install Java 11 or newer, e.g.\n' +
+      'DynamoDB Local (the real DynamoDB engine from AWS) is a Java program. Install Java 17 or newer, e.g.\n' +
       '  sudo apt-get install openjdk-17-jre-headless      (Debian/Ubuntu)\n' +
       '  brew install openjdk@17                           (macOS)\n' +
       'or run against LocalStack instead: npm start -- --localstack http://localhost:4566\n' +

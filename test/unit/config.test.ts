@@ -58,3 +58,20 @@ describe('deployment configuration', () => {
     expect(() => configFromContext(undefined)).toThrow(/Missing cdk.json context/);
   });
 });
+
+describe('cross-field rules', () => {
+  it('reports a burst limit below the rate limit by its path', () => {
+    expect(() =>
+      parseConfig({ ...minimal, api: { throttlingRateLimit: 100, throttlingBurstLimit: 10 } }),
+    ).toThrow(/campaignEvents\.api\.throttlingBurstLimit: must be at least throttlingRateLimit/);
+  });
+
+  it('reports equal active hours by path', () => {
+    expect(() =>
+      parseConfig({
+        ...minimal,
+        alerts: { dispatchSilence: { activeHoursUtc: { startHour: 6, endHour: 6 } } },
+      }),
+    ).toThrow(/campaignEvents\.alerts\.dispatchSilence\.activeHoursUtc/);
+  });
+});
