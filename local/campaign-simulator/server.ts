@@ -65,6 +65,17 @@ export interface RecordedRequest {
   readonly status: number;
 }
 
+/** One verify call: the test events Campaign sent to a webhook, and what the target answered. */
+export interface VerificationReport {
+  readonly clientId: number;
+  readonly webhookId: number;
+  readonly type: CampaignEventType;
+  readonly mailingId: number;
+  readonly numberOfEvents: number;
+  /** The target's HTTP status (0: no answer). The verify call itself answers 200 whatever it is. */
+  readonly httpStatusCode: number;
+}
+
 /** One batch sent to one webhook, with every attempt's answer. */
 export interface DeliveryReport {
   readonly clientId: number;
@@ -91,6 +102,7 @@ export class CampaignSimulator {
   readonly faults = new FaultInjector();
   readonly requests: RecordedRequest[] = [];
   readonly deliveries: DeliveryReport[] = [];
+  readonly verifications: VerificationReport[] = [];
   private outage: OutageMode | undefined;
   private eventSeed: number;
   private port = 0;
@@ -134,6 +146,7 @@ export class CampaignSimulator {
   clearRecords(): void {
     this.requests.length = 0;
     this.deliveries.length = 0;
+    this.verifications.length = 0;
   }
 
   /** Takes the whole API down: connections refused, dropped, or every request answered 503. */
@@ -374,6 +387,14 @@ export class CampaignSimulator {
       return 'mailingId' in event ? { ...event, mailingId } : event;
     });
     const answer = await postToTarget(webhook.targetUrl, webhook.authentication, events, 10_000);
+    this.verifications.push({
+      clientId,
+      webhookId: webhook.id,
+      type: webhook.type,
+      mailingId,
+      numberOfEvents,
+      httpStatusCode: answer.status,
+    });
     return [
       {
         id: webhook.id,
