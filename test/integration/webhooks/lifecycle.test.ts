@@ -178,7 +178,7 @@ describe('Create', () => {
     expect(lines.at(-1)).toBe(
       `Full details: log group ${LOG_GROUP} (ERROR "Custom resource request failed").`,
     );
-    expect(Buffer.byteLength(providerFrameworkResponse(failure), 'utf8')).toBeLessThanOrEqual(4096);
+    expect(Buffer.byteLength(await providerFrameworkResponse(failure), 'utf8')).toBeLessThanOrEqual(4096);
 
     const logged = logger.lines.filter((line) => line.level === 'error');
     expect(logged.filter((line) => line.message === 'Campaign webhook action failed')).toHaveLength(12);

@@ -60,14 +60,18 @@ describe('failureForCloudFormation', () => {
     expect(failure.message).not.toContain('\uFFFD');
   });
 
-  it('fits what the Provider framework sends within CloudFormation’s 4,096 bytes, however long the error', () => {
+  it('fits what the Provider framework sends within CloudFormation’s 4,096 bytes, however long the error', async () => {
     const huge = new Error(
       Array.from({ length: 200 }, (_, index) => `line ${index} ${'z'.repeat(60)}`).join('\n'),
     );
-    const response = providerFrameworkResponse(failureForCloudFormation(huge, LOG_GROUP));
+    const failure = failureForCloudFormation(huge, LOG_GROUP);
+    const response = await providerFrameworkResponse(failure);
     expect(bytes(response)).toBeLessThanOrEqual(4096);
+    const { Status, Reason } = JSON.parse(response) as { Status: string; Reason: string };
+    expect(Status).toBe('FAILED');
+    expect(Reason.startsWith(failure.message)).toBe(true);
     // Without the cap the same error would not fit: the operator would only see "Response object is too long".
-    expect(bytes(providerFrameworkResponse(huge))).toBeGreaterThan(4096);
+    expect(bytes(await providerFrameworkResponse(huge))).toBeGreaterThan(4096);
   });
 });
 
