@@ -1,5 +1,5 @@
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LifecycleResponse } from '../../../functions/webhook-reconciler/lifecycle.js';
 import type { CampaignSimulator } from '../../../local/campaign-simulator/server.js';
 import {
@@ -30,12 +30,14 @@ beforeAll(async () => {
     password: API_USER.password,
   });
   endpointKeyArn = secrets.putSecret('CampaignEvents-EndpointKey', { current: ENDPOINT_KEY, previous: '' });
-  process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = secrets.endpoint;
+  // Kept until the end of the file: the SDK reads it at a client's first request. Fresh handler modules.
+  vi.stubEnv('AWS_ENDPOINT_URL_SECRETS_MANAGER', secrets.endpoint);
+  vi.resetModules();
   ({ handler } = await import('../../../functions/webhook-reconciler/handler.js'));
 });
 
 afterAll(async () => {
-  delete process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER;
+  vi.unstubAllEnvs();
   await Promise.all([secrets.stop(), simulator.close(), target.close()]);
 });
 
