@@ -95,6 +95,7 @@ const WRITE_OPERATIONS: ReadonlySet<string> = new Set<CampaignOperation>([
   'deactivateWebhook',
 ]);
 const API_PREFIX = '/rest';
+const REBIND_BUDGET_MS = 10_000;
 const MAX_FORM_BYTES = 64 * 1024;
 
 export class CampaignSimulator {
@@ -160,11 +161,23 @@ export class CampaignSimulator {
     }
   }
 
-  /** Ends an outage; after `refuse`, listens on the same port again. */
+  /**
+   * Ends an outage; after `refuse`, listens on the same port again. The port was free meanwhile: if
+   * another process holds it for a moment, binding is retried for up to 10 s.
+   */
   async comeBack(): Promise<void> {
     const mode = this.outage;
     this.outage = undefined;
-    if (mode === 'refuse') await this.listen(this.port);
+    if (mode !== 'refuse') return;
+    const deadline = Date.now() + REBIND_BUDGET_MS;
+    for (;;) {
+      try {
+        return await this.listen(this.port);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || Date.now() >= deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
   }
 
   /** @internal used by startCampaignSimulator */

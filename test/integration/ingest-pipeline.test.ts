@@ -341,11 +341,16 @@ describe('ingest pipeline', () => {
   });
 
   it('answers 503 when DynamoDB is down, so the sender retries, and reports nothing as accepted', async () => {
-    const p = await start({ dynamoEndpoint: await deadEndpoint() });
-    const response = await p.post(factory(108).batch(10));
-    expect(response).toEqual({
-      status: 503,
-      body: { message: 'Events could not be stored; retry the whole batch' },
-    });
+    const dynamo = await deadEndpoint();
+    try {
+      const p = await start({ dynamoEndpoint: dynamo.url });
+      const response = await p.post(factory(108).batch(10));
+      expect(response).toEqual({
+        status: 503,
+        body: { message: 'Events could not be stored; retry the whole batch' },
+      });
+    } finally {
+      await dynamo.close();
+    }
   });
 });

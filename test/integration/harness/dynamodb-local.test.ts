@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import {
   ListTablesCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   type DynamoDbLocal,
   JAVA_MISSING_MESSAGE,
@@ -147,8 +147,17 @@ describe('startDynamoDbLocal stop() and persistence', () => {
   });
 
   it('listens on an explicit free port when given one', async () => {
-    const port = await findFreePort();
-    const dynamo = await startDynamoDbLocal({ port });
+    // The port is free when picked; another process may take it before the JVM binds it: pick again.
+    let port = 0;
+    let dynamo: DynamoDbLocal | undefined;
+    for (let attempt = 1; dynamo === undefined; attempt++) {
+      port = await findFreePort();
+      try {
+        dynamo = await startDynamoDbLocal({ port });
+      } catch (error) {
+        if (attempt >= 5 || !/already in use/.test((error as Error).message)) throw error;
+      }
+    }
     try {
       expect(dynamo.endpoint).toBe(`http://127.0.0.1:${port}`);
       expect((await clientFor(dynamo.endpoint).send(new ListTablesCommand({}))).TableNames).toEqual([]);
@@ -172,12 +181,31 @@ describe('startDynamoDbLocal stop() and persistence', () => {
 });
 
 describe('no orphaned JVMs', () => {
+  const owners: ChildProcess[] = [];
+  const jvmPids: number[] = [];
+
+  // A test that failed (or a fixture that never reported its pid) must not leave its processes behind.
+  afterEach(() => {
+    for (const owner of owners.splice(0)) {
+      if (owner.exitCode === null && owner.signalCode === null) owner.kill('SIGKILL');
+    }
+    for (const pid of jvmPids.splice(0)) {
+      if (!isAlive(pid)) continue;
+      try {
+        process.kill(-pid, 'SIGKILL'); // the JVM leads its own process group
+      } catch {
+        // gone meanwhile
+      }
+    }
+  });
+
   /** Runs the fixture in its own Node process and returns the JVM pid it reports, and the process. */
   async function startOwner(mode: 'hang' | 'exit' | 'throw') {
     const owner = spawn(process.execPath, ['--import', 'tsx', FIXTURE, mode], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: process.env,
     });
+    owners.push(owner);
     let stderr = '';
     owner.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
@@ -187,7 +215,11 @@ describe('no orphaned JVMs', () => {
       owner.stdout.on('data', (chunk: Buffer) => {
         stdout += chunk.toString();
         const line = stdout.split('\n').find((candidate) => candidate.startsWith('{'));
-        if (line) resolve((JSON.parse(line) as { pid: number }).pid);
+        if (line) {
+          const { pid } = JSON.parse(line) as { pid: number };
+          jvmPids.push(pid);
+          resolve(pid);
+        }
       });
       owner.once('close', () => reject(new Error(`fixture exited before reporting a pid:\n${stderr}`)));
     });

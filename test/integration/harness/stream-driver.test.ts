@@ -11,7 +11,7 @@ import {
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../../local/dynamodb-local.js';
 import { createEventTable } from '../../../local/event-table.js';
 import {
@@ -19,6 +19,9 @@ import {
   type StreamDriverOptions,
   startStreamDriver,
 } from '../../../local/stream-driver.js';
+
+/** How long a condition may take to hold on a busy machine (polled, so a fast run does not wait). */
+const CONDITION_BUDGET = { timeout: 15_000, interval: 20 };
 
 let dynamo: DynamoDbLocal;
 let db: DynamoDBClient;
@@ -357,9 +360,11 @@ describe('waitUntilIdle and stop', () => {
       release = resolve;
     });
     const driver = drive(streamArn, { handler: () => released });
+    // The handler is held until release(): once it runs, no wait can end idle, however short.
+    await vi.waitFor(() => expect(driver.stats.invocations).toBe(1), CONDITION_BUDGET);
 
-    await expect(driver.waitUntilIdle(300)).rejects.toThrow(
-      /not idle after 300 ms: handler running on 1 record\(s\) \(sequence \d+\.\.\d+, retry 0\)/,
+    await expect(driver.waitUntilIdle(100)).rejects.toThrow(
+      /not idle after 100 ms: handler running on 1 record\(s\) \(sequence \d+\.\.\d+, retry 0\)/,
     );
     release();
     await driver.waitUntilIdle();
@@ -379,7 +384,7 @@ describe('waitUntilIdle and stop', () => {
         }),
     });
     const pending = driver.waitUntilIdle(60_000);
-    while (driver.stats.invocations === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    await vi.waitFor(() => expect(driver.stats.invocations).toBe(1), CONDITION_BUDGET);
     const stopping = driver.stop();
     release();
     await stopping;
@@ -394,10 +399,11 @@ describe('waitUntilIdle and stop', () => {
         handler: async () => {},
       },
     );
-    await expect(driver.waitUntilIdle(500)).rejects.toThrow(
+    // A failing stream never polls idle: once an error is recorded, the wait times out naming it.
+    await vi.waitFor(() => expect(driver.streamErrors.length).toBeGreaterThan(0), CONDITION_BUDGET);
+    await expect(driver.waitUntilIdle(100)).rejects.toThrow(
       /last stream error: .*(ResourceNotFound|not found|exist)/i,
     );
-    expect(driver.streamErrors.length).toBeGreaterThan(0);
   });
 });
 

@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type {
   APIGatewayProxyEvent,
@@ -16,7 +17,7 @@ import { fromAttributeMap } from '../../../functions/shared/events/attribute-val
 import { startApiGatewayAdapter } from '../../../local/api-gateway-adapter.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../../local/dynamodb-local.js';
 import { createEventTable } from '../../../local/event-table.js';
-import { findFreePort } from '../../../local/free-port.js';
+import { closeServer, LOOPBACK_HOST, listen } from '../../../local/free-port.js';
 import {
   type SecretsManagerStandIn,
   startSecretsManagerStandIn,
@@ -213,7 +214,12 @@ async function importHandlers(
   return { ingest: ingest.handler as IngestHandler, fanOut: fanOut.handler as FanOutHandler };
 }
 
-/** An endpoint where nothing listens, for "DynamoDB is down". */
-export async function deadEndpoint(): Promise<string> {
-  return `http://127.0.0.1:${await findFreePort()}`;
+/**
+ * An endpoint for "DynamoDB is down": it accepts each connection and drops it at once. Bound to port 0
+ * and held until closed, so no other process can take the port and answer in its place.
+ */
+export async function deadEndpoint(): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((socket) => socket.destroy());
+  const port = await listen(server, 0, LOOPBACK_HOST);
+  return { url: `http://${LOOPBACK_HOST}:${port}`, close: () => closeServer(server) };
 }

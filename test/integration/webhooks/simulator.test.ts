@@ -1,5 +1,7 @@
+import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CampaignSimulator } from '../../../local/campaign-simulator/server.js';
+import { closeServer, LOOPBACK_HOST, listen } from '../../../local/free-port.js';
 import { API_USER, CLIENT_ID, type EventTarget, HEADER, startSimulator, startTarget } from './support.js';
 
 /** The simulator against the contract's rules, over plain HTTP (no project client in between). */
@@ -269,6 +271,20 @@ describe('Campaign simulator: faults', () => {
     await simulator.goDown('503');
     expect((await api('GET', `/${CLIENT_ID}/webhooks`)).status).toBe(503);
     await simulator.comeBack();
+    expect((await api('GET', `/${CLIENT_ID}/webhooks`)).status).toBe(200);
+  });
+
+  it('comes back after a refusal outage even when another process held its port for a moment', async () => {
+    simulator = await startSimulator();
+    const port = Number(new URL(simulator.baseUrl).port);
+    await simulator.goDown('refuse');
+    const squatter = createServer();
+    await listen(squatter, port, LOOPBACK_HOST);
+    const back = simulator.comeBack();
+    // comeBack keeps trying while the port is held; once it is released the simulator takes it again.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await closeServer(squatter);
+    await back;
     expect((await api('GET', `/${CLIENT_ID}/webhooks`)).status).toBe(200);
   });
 
