@@ -189,4 +189,44 @@ describe('webhooks CLI', () => {
     expect(stdout.at(-1)).toBe('client 100001: 2 webhook(s) removed');
     expect(simulator.store.all(CLIENT_ID)).toEqual([]);
   });
+
+  it('remove --all-types removes every webhook of ours, configured type or not, and leaves the others', async () => {
+    // Ours: sent and open (configured) and click (no longer configured, e.g. left by an earlier deploy).
+    const { webhookIds } = await register(['sent', 'open', 'click']);
+    const api = clientFor(simulator);
+    const crm = { type: 'keyAuth' as const, key: 'X-Crm-Key', passphrase: 'crm-secret' };
+    const theirs = await api.createWebhook(CLIENT_ID, {
+      type: 'bounce',
+      targetUrl: 'https://crm.example.org/campaign/bounces',
+      authentication: crm,
+    });
+    const otherClient = await api.createWebhook(200002, {
+      type: 'sent',
+      targetUrl: target.url,
+      authentication: crm,
+    });
+    const byId = (a: number, b: number) => a - b;
+    const ours = [...webhookIds.values()].sort(byId);
+    expect(ours).toHaveLength(3);
+
+    expect(await cli(['remove', '--target-url', target.url])).toBe(0);
+    expect(stdout.join('\n')).toMatch(/client 100001: 2 webhook\(s\) would be removed/);
+    stdout = [];
+    expect(await cli(['remove', '--target-url', target.url, '--all-types'])).toBe(0);
+    expect(stdout.join('\n')).toMatch(/client 100001: 3 webhook\(s\) would be removed/);
+    expect(stdout.join('\n')).toContain(`webhook ${webhookIds.get('click')} (click)`);
+    const listed = simulator.store.all(CLIENT_ID).map((webhook) => webhook.id);
+    expect(listed.sort(byId), 'a dry run changes nothing').toEqual([...ours, theirs.id].sort(byId));
+
+    simulator.clearRecords();
+    expect(await cli(['remove', '--target-url', target.url, '--all-types', '--yes'])).toBe(0);
+    expect(stdout.at(-1)).toBe('client 100001: 3 webhook(s) removed');
+    const deleted = simulator
+      .writeRequests()
+      .filter((request) => request.operation === 'deleteWebhook')
+      .map((request) => request.webhookId ?? 0);
+    expect(deleted.sort(byId)).toEqual(ours);
+    expect(simulator.store.all(CLIENT_ID).map((webhook) => webhook.id)).toEqual([theirs.id]);
+    expect(simulator.store.all(200002).map((webhook) => webhook.id)).toEqual([otherClient.id]);
+  });
 });
