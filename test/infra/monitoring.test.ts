@@ -243,6 +243,7 @@ describe('monitoring alarms', () => {
     const custom = build({
       thresholds: {
         ingest5xxRatePercent: 2.5,
+        ingest4xxRatePercent: 25,
         fanOutIteratorAgeSeconds: 60,
         eventDelaySeconds: 120,
         hardBounceRatePercent: 3,
@@ -252,6 +253,11 @@ describe('monitoring alarms', () => {
       },
     }).template;
     expect(alarm(custom, 'critical-ingest-5xx-rate').Threshold).toBe(2.5);
+    const ingest4xx = alarm(custom, 'warning-ingest-4xx-rate');
+    expect(ingest4xx.Threshold).toBe(25);
+    expect(parseAlarmDescription(ingest4xx.AlarmDescription as string).title).toBe(
+      'Ingest API 4XX rate above 25%',
+    );
     expect(alarm(custom, 'critical-fan-out-iterator-age').Threshold).toBe(60_000);
     expect(alarm(custom, 'warning-event-delay').Threshold).toBe(120);
     expect(alarm(custom, 'warning-hard-bounce-rate').Threshold).toBe(3);
@@ -320,7 +326,9 @@ describe('dispatch-silence alarm', () => {
   });
 
   it('rejects an empty active window at synth time', () => {
-    expect(() => build({ dispatchSilence: { activeHoursUtc: { startHour: 9, endHour: 9 } } })).toThrow(
+    // parseConfig refuses it first (test/unit/config.test.ts); the construct guards its own props too.
+    const dispatchSilence = { windowMinutes: 60, activeHoursUtc: { startHour: 9, endHour: 9 } };
+    expect(() => build({}, { dispatchSilence })).toThrow(
       /startHour = endHour = 9, an empty window; use "always"/,
     );
   });

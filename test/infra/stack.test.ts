@@ -258,3 +258,77 @@ describe('least privilege', () => {
     }
   });
 });
+
+describe('log retention (logRetentionDays)', () => {
+  /** RetentionInDays of the log group a `{ Ref }` or `{ Fn::GetAtt: [id, 'Arn'] }` points at. */
+  const retentionOf = (template: Template, pointer: unknown) => {
+    const target = pointer as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+    const logicalId = target.Ref ?? target['Fn::GetAtt']?.[0] ?? '';
+    return template.findResources('AWS::Logs::LogGroup')[logicalId]?.Properties.RetentionInDays;
+  };
+
+  it("applies to every function's log group and to the API access logs, rounded up to a CloudWatch period", () => {
+    const { template } = synthStack({
+      logRetentionDays: 45,
+      alerts: { slackWebhookSecretName: 'ops/slack' },
+    });
+    const functions = Object.entries(template.findResources('AWS::Lambda::Function'));
+    // Ingest, fan-out, reconciler, its provider framework, alarm formatter, Slack sender.
+    expect(functions).toHaveLength(6);
+    for (const [logicalId, fn] of functions) {
+      expect(retentionOf(template, fn.Properties.LoggingConfig?.LogGroup), logicalId).toBe(60);
+    }
+    const [stage] = Object.values(template.findResources('AWS::ApiGateway::Stage'));
+    expect(retentionOf(template, stage?.Properties.AccessLogSetting.DestinationArn)).toBe(60);
+  });
+
+  it('keeps a value that is a CloudWatch period as it is', () => {
+    const { template } = synthStack({ logRetentionDays: 14 });
+    const retentions = Object.values(template.findResources('AWS::Logs::LogGroup')).map(
+      (group) => group.Properties.RetentionInDays,
+    );
+    expect(retentions.length).toBeGreaterThan(0);
+    expect(new Set(retentions)).toEqual(new Set([14]));
+  });
+});
+
+describe('metrics namespace (metricsNamespace)', () => {
+  const { template } = synthStack({
+    metricsNamespace: 'Acme/Campaign',
+    alerts: { slackWebhookSecretName: 'ops/slack' },
+  });
+
+  it("is every project function's POWERTOOLS_METRICS_NAMESPACE", () => {
+    const functions = Object.entries(template.findResources('AWS::Lambda::Function')).filter(
+      // The Provider framework's own function is aws-cdk-lib code and emits no metrics.
+      ([logicalId]) => !logicalId.includes('Providerframework'),
+    );
+    expect(functions).toHaveLength(5);
+    for (const [logicalId, fn] of functions) {
+      expect(fn.Properties.Environment?.Variables?.POWERTOOLS_METRICS_NAMESPACE, logicalId).toBe(
+        'Acme/Campaign',
+      );
+    }
+  });
+
+  it('is the namespace of every alarm on a custom metric', () => {
+    const namespaces = Object.values(template.findResources('AWS::CloudWatch::Alarm')).flatMap((alarm) => {
+      const props = alarm.Properties;
+      const queries = (props.Metrics ?? []) as Array<{ MetricStat?: { Metric: { Namespace: string } } }>;
+      return [props.Namespace, ...queries.map((query) => query.MetricStat?.Metric.Namespace)].filter(
+        (namespace): namespace is string => namespace !== undefined,
+      );
+    });
+    const custom = namespaces.filter((namespace) => !namespace.startsWith('AWS/'));
+    expect(custom.length).toBeGreaterThanOrEqual(5);
+    expect(new Set(custom)).toEqual(new Set(['Acme/Campaign']));
+    for (const slug of ['events-quarantined', 'publish-failures', 'dispatch-silence', 'spam-complaints']) {
+      const [alarm] = Object.values(
+        template.findResources('AWS::CloudWatch::Alarm', {
+          Properties: { AlarmName: Match.stringLikeRegexp(`-${slug}$`) },
+        }),
+      );
+      expect(alarm?.Properties.Namespace, slug).toBe('Acme/Campaign');
+    }
+  });
+});
