@@ -44,6 +44,30 @@ export const DEFAULT_MIX: ReadonlyArray<readonly [CampaignEventType, number]> = 
   ['filteredbyblocklist', 3],
 ];
 
+/** Rounds that redeliver a batch of the round before: round 3, then every 10th round (13, 23, ...). */
+export function isRedeliveryRound(round: number): boolean {
+  return round === 3 || (round > 3 && (round - 3) % 10 === 0);
+}
+
+/** The rounds a run with an events limit has; undefined when only a duration or Ctrl-C ends it. */
+export function plannedRounds(options: TrafficOptions): number | undefined {
+  return options.events === undefined ? undefined : Math.ceil(options.events / options.batchSize);
+}
+
+/**
+ * Batches the traffic redelivers: `redeliveries`, but only as many as there are redelivery rounds.
+ * `exact` is false when the rounds are not known ahead (a duration, or until stopped): then it is at most.
+ */
+export function plannedRedeliveries(options: TrafficOptions): { count: number; exact: boolean } {
+  const rounds = plannedRounds(options);
+  if (rounds === undefined) return { count: options.redeliveries, exact: false };
+  let redeliveryRounds = 0;
+  for (let round = 1; round <= rounds && redeliveryRounds < options.redeliveries; round++) {
+    if (isRedeliveryRound(round)) redeliveryRounds++;
+  }
+  return { count: redeliveryRounds, exact: options.durationSeconds === undefined };
+}
+
 export interface DeliveredBatch {
   readonly round: number;
   readonly clientId: number;
@@ -124,7 +148,7 @@ export class TrafficGenerator {
       if (size <= 0) break;
       const clientId = this.clientIds[(round - 1) % this.clientIds.length] as number;
       const batches = await this.deliverRound(round, clientId, size);
-      const redeliver = redeliveriesLeft > 0 && (round === 3 || (round > 3 && (round - 3) % 10 === 0));
+      const redeliver = redeliveriesLeft > 0 && isRedeliveryRound(round);
       const candidate = [...previous].sort((a, b) => b.events.length - a.events.length)[0];
       if (redeliver && candidate !== undefined) {
         redeliveriesLeft--;

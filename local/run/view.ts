@@ -1,6 +1,7 @@
 import type { Activity, IngestAnswer, RenderedEmail } from './activity.js';
 import type { LocalRun } from './run.js';
 import type { SlackPost } from './slack-receiver.js';
+import { plannedRedeliveries, plannedRounds, type TrafficOptions } from './traffic.js';
 
 /**
  * The terminal view of `npm start`: what happens, as it happens. On a terminal, a status block at the
@@ -159,7 +160,7 @@ export class LiveView {
       `  Campaign API simulator: ${run.urls.campaignApi} (user ${run.campaignUser.username}, password ${run.campaignUser.password})`,
       `  its webhooks, with the operator CLI: CAMPAIGN_API_USER=${run.campaignUser.username} CAMPAIGN_API_PASSWORD=${run.campaignUser.password} npm run webhooks -- list --base-url ${run.urls.campaignApi}`,
       run.traffic
-        ? `Campaign sends ${describeTraffic(run)}. Ctrl-C stops everything.`
+        ? `Campaign sends ${describeTraffic(run.traffic.options)}. Ctrl-C stops everything.`
         : 'No simulated traffic (--no-traffic). Ctrl-C stops everything.',
     ];
     for (const line of lines) this.print(line, false);
@@ -349,17 +350,27 @@ function describeAnswer(answer: IngestAnswer | undefined): string {
   return `200 (${parts.join(', ')})`;
 }
 
-function describeTraffic(run: LocalRun): string {
-  const t = run.traffic;
-  if (!t) return '';
+/** The traffic a run sends, as the start-up line says it; the redeliveries only as many as will happen. */
+export function describeTraffic(options: TrafficOptions): string {
   const limit =
-    t.options.events !== undefined
-      ? `${t.options.events} events`
-      : t.options.durationSeconds !== undefined
-        ? `for ${t.options.durationSeconds} s`
+    options.events !== undefined
+      ? `${options.events} events`
+      : options.durationSeconds !== undefined
+        ? `for ${options.durationSeconds} s`
         : 'until stopped';
-  const rate = t.options.rate === 0 ? 'as fast as the pipeline takes them' : `${t.options.rate} events/s`;
-  return `${limit}, ${rate}, ${t.options.batchSize} per round, ${Math.round(t.options.invalidRatio * 100)}% invalid, ${t.options.redeliveries} redelivered batch(es)`;
+  const rate = options.rate === 0 ? 'as fast as the pipeline takes them' : `${options.rate} events/s`;
+  return `${limit}, ${rate}, ${options.batchSize} per round, ${Math.round(options.invalidRatio * 100)}% invalid, ${describeRedeliveries(options)}`;
+}
+
+function describeRedeliveries(options: TrafficOptions): string {
+  const planned = plannedRedeliveries(options);
+  if (planned.count >= options.redeliveries) return `${options.redeliveries} redelivered batch(es)`;
+  const rounds = plannedRounds(options) ?? 0;
+  return (
+    `${planned.exact ? '' : 'at most '}${planned.count} redelivered batch(es) ` +
+    `(${options.redeliveries} asked, but redeliveries come in round 3, then every 10th round, ` +
+    `and ${options.events} events make ${rounds} round${rounds === 1 ? '' : 's'})`
+  );
 }
 
 /** A Slack Block Kit message as plain text, roughly as Slack lays it out. */

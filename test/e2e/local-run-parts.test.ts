@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../infra/config.js';
+import { startCampaignSimulator } from '../../local/campaign-simulator/server.js';
 import { LOCAL_EVALUATION_NOTE, LocalAlarms } from '../../local/run/alarms.js';
 import { LocalResources, UnresolvableError } from '../../local/run/intrinsics.js';
 import { compileFilterCriteria, FilterSyntaxError } from '../../local/run/lambda-event-filter.js';
@@ -8,6 +9,13 @@ import { compileExpression, UnsupportedExpressionError } from '../../local/run/m
 import { type MetricDatum, MetricStore } from '../../local/run/metric-store.js';
 import { OptionsError, parseCliOptions } from '../../local/run/options.js';
 import { buildStackModel } from '../../local/run/stack-model.js';
+import {
+  plannedRedeliveries,
+  plannedRounds,
+  TrafficGenerator,
+  type TrafficOptions,
+} from '../../local/run/traffic.js';
+import { describeTraffic } from '../../local/run/view.js';
 
 /** The pieces of the local run that decide something on their own: options, filters, metrics, alarms. */
 
@@ -94,6 +102,55 @@ describe('npm start options', () => {
   ])('refuses %j', (argv, message) => {
     expect(() => parseCliOptions(argv)).toThrow(OptionsError);
     expect(() => parseCliOptions(argv)).toThrow(message);
+  });
+});
+
+describe('simulated traffic: redeliveries', () => {
+  const traffic = (options: Partial<TrafficOptions>): TrafficOptions => ({
+    rate: 0,
+    batchSize: 20,
+    mix: [['open', 1]],
+    invalidRatio: 0.03,
+    redeliveries: 1,
+    seed: 1,
+    ...options,
+  });
+
+  it('says at start-up only the redeliveries the rounds of the run hold', () => {
+    expect(describeTraffic(traffic({ events: 20 }))).toBe(
+      '20 events, as fast as the pipeline takes them, 20 per round, 3% invalid, 0 redelivered batch(es) ' +
+        '(1 asked, but redeliveries come in round 3, then every 10th round, and 20 events make 1 round)',
+    );
+    expect(describeTraffic(traffic({ events: 60 }))).toMatch(/, 1 redelivered batch\(es\)$/);
+    expect(describeTraffic(traffic({ events: 300, redeliveries: 3 }))).toMatch(
+      /, 2 redelivered batch\(es\) \(3 asked, .* and 300 events make 15 rounds\)$/,
+    );
+    expect(describeTraffic(traffic({ events: 40, durationSeconds: 5 }))).toMatch(
+      /, at most 0 redelivered batch\(es\) \(1 asked, /,
+    );
+    expect(describeTraffic(traffic({ rate: 20 }))).toBe(
+      'until stopped, 20 events/s, 20 per round, 3% invalid, 1 redelivered batch(es)',
+    );
+  });
+
+  it.each([
+    [20, 1],
+    [60, 1],
+    [300, 3],
+    [500, 5],
+  ])('redelivers as many batches as planned (%i events, %i asked)', async (events, redeliveries) => {
+    // No webhooks registered: every POST goes nowhere, and the traffic's own bookkeeping is what counts.
+    const simulator = await startCampaignSimulator({ users: [{ username: 'u', password: 'p' }] });
+    try {
+      const options = traffic({ events, redeliveries });
+      const generator = new TrafficGenerator(simulator, [1], options, () => undefined);
+      generator.start();
+      await generator.done;
+      expect(generator.stats.rounds).toBe(plannedRounds(options));
+      expect(generator.stats.redeliveredBatches).toBe(plannedRedeliveries(options).count);
+    } finally {
+      await simulator.close();
+    }
   });
 });
 
