@@ -50,7 +50,8 @@ export class DynamoDbLocalError extends Error {
   }
 }
 
-export const JAVA_MISSING_MESSAGE = 'DynamoDB Local needs Java 17 or newer: apt-get install openjdk-17-jre-headless';
+export const JAVA_MISSING_MESSAGE =
+  'DynamoDB Local needs Java 17 or newer: apt-get install openjdk-17-jre-headless';
 
 const DEFAULT_START_TIMEOUT_MS = 60_000;
 const POLL_INTERVAL_MS = 100;
