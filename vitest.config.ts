@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Synthesizes the stack with real bundling once per run: tests load the shipped index.mjs files.
+    globalSetup: ['test/support/bundles-setup.ts'],
     // Integration tests start DynamoDB Local (a JVM) and local HTTP servers: give them room on shared machines.
     testTimeout: 60_000,
     hookTimeout: 120_000,

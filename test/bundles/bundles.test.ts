@@ -1,0 +1,33 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { bundleAt, synthesizedBundles } from '../support/bundles.js';
+
+describe('the synthesized Lambda bundles', () => {
+  it('deploy index.mjs alone; each source map is kept beside the assets', () => {
+    const bundles = [...synthesizedBundles().values()];
+    expect(bundles.map((bundle) => bundle.constructPath.split('/').slice(1).join('/')).sort()).toEqual(
+      expect.arrayContaining(['FanOut/FanOutFunction', 'IngestApi/IngestFunction']),
+    );
+    for (const bundle of bundles) {
+      expect(readdirSync(bundle.dir)).toEqual(['index.mjs']);
+      expect(bundle.sourceMap).toBeDefined();
+    }
+  });
+
+  it('start without Node reading source maps (no --enable-source-maps in any function)', () => {
+    const dir = inject('bundlesDir');
+    const [templateFile] = readdirSync(dir).filter((file) => file.endsWith('.template.json'));
+    const template = JSON.parse(readFileSync(path.join(dir, templateFile ?? ''), 'utf8')) as {
+      Resources: Record<string, { Type: string; Properties: { Environment?: { Variables?: object } } }>;
+    };
+    const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThan(2);
+    for (const fn of functions)
+      expect(fn.Properties.Environment?.Variables ?? {}).not.toHaveProperty('NODE_OPTIONS');
+  });
+
+  it('name the handler the template points Lambda at', () => {
+    expect(bundleAt('IngestApi/IngestFunction').exportName).toBe('handler');
+  });
+});
