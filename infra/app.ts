@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { configFromContext } from './config.js';
+import { type Config, ConfigError, configFromContext } from './config.js';
 import { CampaignEventsStack } from './stack.js';
 
 const app = new App();
-const config = configFromContext(app.node.tryGetContext('campaignEvents'));
+const config = readConfig(app);
 
 new CampaignEventsStack(app, config.stackName, {
   config,
@@ -18,3 +18,14 @@ Validations.of(app).addPlugins(
   new AwsSolutionsChecks(app, { verbose: true }),
   new ServerlessChecks(app, { verbose: true }),
 );
+
+/** A configuration error is the deployer's to fix: print the list of problems, no stack trace. */
+function readConfig(cdkApp: App): Config {
+  try {
+    return configFromContext(cdkApp.node.tryGetContext('campaignEvents'));
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+}

@@ -1,6 +1,8 @@
 import * as v from 'valibot';
 import { CAMPAIGN_EVENT_TYPES } from '../functions/shared/campaign-event-types.js';
 import { DEFAULT_METRICS_NAMESPACE } from '../functions/shared/metrics-catalog.js';
+import { describeIssue } from './config-errors.js';
+import { MAX_LOG_RETENTION_DAYS } from './log-retention.js';
 
 /**
  * The deployment configuration: the `campaignEvents` object in cdk.json's context (or `-c campaignEvents=<json>`).
@@ -22,6 +24,10 @@ const ipv4Cidr = v.pipe(
     const octetsOk = ip.split('.').every((octet) => Number(octet) <= 255);
     return octetsOk && (prefix === undefined || Number(prefix) <= 32);
   }, 'must be an IPv4 address or CIDR with octets <= 255 and prefix <= 32'),
+  v.check(
+    (value) => !value.endsWith('/0'),
+    'must not admit every address (a /0 prefix): to turn the allow list off, set api.allowAnySourceIp to true',
+  ),
 );
 const positiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
 const headerName = v.pipe(
@@ -129,7 +135,24 @@ const AlertsSchema = v.strictObject({
 
 export const ConfigSchema = v.strictObject({
   /** CloudFormation stack name. */
-  stackName: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z][A-Za-z0-9-]*$/)), 'CampaignEvents'),
+  stackName: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^[A-Za-z][A-Za-z0-9-]*$/, 'must start with a letter and hold only letters, digits and dashes'),
+      v.maxLength(128, 'must be at most 128 characters'),
+    ),
+    'CampaignEvents',
+  ),
+  /** CloudFormation termination protection: `cdk destroy` and deletes are refused until it is turned off. */
+  terminationProtection: v.optional(v.boolean(), true),
+  /** Tags on every resource of the stack, merged over the defaults (project, data classification). */
+  tags: v.optional(
+    v.record(
+      v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
+      v.pipe(v.string(), v.maxLength(256, 'must be at most 256 characters')),
+    ),
+    {},
+  ),
   /** Event types to receive: one webhook and one SNS topic each. */
   eventTypes: v.optional(
     v.pipe(
@@ -142,7 +165,13 @@ export const ConfigSchema = v.strictObject({
   /** Days an event is kept in DynamoDB before TTL removes it. */
   retentionDays: v.optional(v.pipe(positiveInt, v.maxValue(3650)), 30),
   /** Days CloudWatch keeps the Lambda and API access logs. */
-  logRetentionDays: v.optional(positiveInt, 30),
+  logRetentionDays: v.optional(
+    v.pipe(
+      positiveInt,
+      v.maxValue(MAX_LOG_RETENTION_DAYS, `must be at most ${MAX_LOG_RETENTION_DAYS} (10 years)`),
+    ),
+    30,
+  ),
   /** Keep the table, its data and the alert/DLQ queues when the stack is destroyed. */
   retainData: v.optional(v.boolean(), true),
   /** CloudWatch namespace of the custom metrics. */
@@ -159,16 +188,21 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+/** Tags every resource carries unless `tags` overrides them. */
+export const DEFAULT_TAGS: Readonly<Record<string, string>> = {
+  project: 'campaign-events',
+  'data-classification': 'personal-data',
+};
+
 /** Validates raw configuration, applying defaults. Throws a ConfigError listing every problem by path. */
 export function parseConfig(raw: unknown): Config {
   const result = v.safeParse(ConfigSchema, raw);
   if (result.success) return result.output;
-  const problems = result.issues.map((issue) => {
-    const path = v.getDotPath(issue) ?? '(root)';
-    return `  - campaignEvents.${path}: ${issue.message}`;
-  });
+  const problems = result.issues.map(
+    (issue) => `  - ${describeIssue(ConfigSchema, 'campaignEvents', issue)}`,
+  );
   throw new ConfigError(
-    `Invalid configuration in cdk.json context "campaignEvents":\n${problems.join('\n')}`,
+    `Invalid configuration in cdk.json context "campaignEvents" (see README.md, "Configuration reference"):\n${problems.join('\n')}`,
   );
 }
 

@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -7,7 +7,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { CampaignEventType } from '../functions/shared/campaign-event-types.js';
-import type { Config } from './config.js';
+import { type Config, DEFAULT_TAGS } from './config.js';
 import { Alerting } from './constructs/alerting.js';
 import { EndpointKey } from './constructs/endpoint-key.js';
 import { EventTable } from './constructs/event-table.js';
@@ -43,8 +43,10 @@ export class CampaignEventsStack extends Stack {
   readonly webhookRegistration: WebhookRegistration | undefined;
 
   constructor(scope: Construct, id: string, props: CampaignEventsStackProps) {
-    super(scope, id, props);
+    super(scope, id, { terminationProtection: props.config.terminationProtection, ...props });
     const { config } = props;
+    for (const [key, value] of Object.entries({ ...DEFAULT_TAGS, ...config.tags }))
+      Tags.of(this).add(key, value);
 
     this.dataKey = new kms.Key(this, 'DataKey', {
       description: `${this.stackName}: encrypts Campaign events at rest (table, topics, queues, secrets)`,

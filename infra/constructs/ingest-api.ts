@@ -6,9 +6,10 @@ import { Construct } from 'constructs';
 import type { CampaignEventType } from '../../functions/shared/campaign-event-types.js';
 import { METRIC_SERVICES } from '../../functions/shared/metrics-catalog.js';
 import type { Config } from '../config.js';
+import { retentionFromDays } from '../log-retention.js';
 import type { EndpointKey } from './endpoint-key.js';
 import type { EventTable } from './event-table.js';
-import { ProjectFunction, retentionFromDays } from './project-function.js';
+import { ProjectFunction } from './project-function.js';
 
 /** Path of the one route Campaign posts event batches to. */
 export const EVENTS_PATH = 'events';

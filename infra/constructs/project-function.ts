@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { retentionFromDays } from '../log-retention.js';
 
 const FUNCTIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../functions');
 
@@ -125,32 +126,4 @@ export class ProjectFunction extends nodejs.NodejsFunction {
       });
     }
   }
-}
-
-const RETENTIONS: ReadonlyArray<[number, logs.RetentionDays]> = [
-  [1, logs.RetentionDays.ONE_DAY],
-  [3, logs.RetentionDays.THREE_DAYS],
-  [5, logs.RetentionDays.FIVE_DAYS],
-  [7, logs.RetentionDays.ONE_WEEK],
-  [14, logs.RetentionDays.TWO_WEEKS],
-  [30, logs.RetentionDays.ONE_MONTH],
-  [60, logs.RetentionDays.TWO_MONTHS],
-  [90, logs.RetentionDays.THREE_MONTHS],
-  [120, logs.RetentionDays.FOUR_MONTHS],
-  [150, logs.RetentionDays.FIVE_MONTHS],
-  [180, logs.RetentionDays.SIX_MONTHS],
-  [365, logs.RetentionDays.ONE_YEAR],
-  [400, logs.RetentionDays.THIRTEEN_MONTHS],
-  [545, logs.RetentionDays.EIGHTEEN_MONTHS],
-  [731, logs.RetentionDays.TWO_YEARS],
-  [1827, logs.RetentionDays.FIVE_YEARS],
-  [3653, logs.RetentionDays.TEN_YEARS],
-];
-
-/** CloudWatch accepts only certain retention periods: the smallest one that keeps logs at least `days`. */
-export function retentionFromDays(days: number): logs.RetentionDays {
-  for (const [limit, retention] of RETENTIONS) {
-    if (days <= limit) return retention;
-  }
-  return logs.RetentionDays.TEN_YEARS;
 }

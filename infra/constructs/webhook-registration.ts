@@ -17,7 +17,8 @@ import { Construct, type IDependable } from 'constructs';
 import { CAMPAIGN_PRODUCTION_API_URL } from '../../functions/shared/campaign-api/constants.js';
 import { type CampaignEventType, isCampaignEventType } from '../../functions/shared/campaign-event-types.js';
 import { WEBHOOK_ATTRIBUTES } from '../../functions/webhook-reconciler/lifecycle.js';
-import { ProjectFunction, retentionFromDays } from './project-function.js';
+import { retentionFromDays } from '../log-retention.js';
+import { ProjectFunction } from './project-function.js';
 
 export interface WebhookRegistrationProps {
   /** Campaign client ids; each gets its own custom resource owning that client's webhooks. */

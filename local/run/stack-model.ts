@@ -2,6 +2,7 @@ import { App, type CfnElement, type Stack } from 'aws-cdk-lib';
 import type { CampaignEventType } from '../../functions/shared/campaign-event-types.js';
 import type { Config } from '../../infra/config.js';
 import { EVENTS_PATH } from '../../infra/constructs/ingest-api.js';
+import { cdkJsonFeatureFlags } from '../../infra/feature-flags.js';
 import { CampaignEventsStack } from '../../infra/stack.js';
 
 /**
@@ -81,7 +82,7 @@ interface TemplateResource {
 }
 
 export function buildStackModel(config: Config, opts: { region: string; accountId: string }): StackModel {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: { ...cdkJsonFeatureFlags(), 'aws:cdk:bundling-stacks': [] } });
   const stack = new CampaignEventsStack(app, config.stackName, {
     config,
     env: { account: opts.accountId, region: opts.region },

@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -12,6 +12,7 @@ import { METRIC_SERVICES, METRICS } from '../../functions/shared/metrics-catalog
 import { type ConfigInput, parseConfig } from '../../infra/config.js';
 import type { AlarmRouter } from '../../infra/constructs/alarms/project-alarm.js';
 import { Monitoring, type MonitoringProps } from '../../infra/constructs/monitoring.js';
+import { testApp } from '../support/app.js';
 import { synthStack } from '../support/synth.js';
 
 const env = { account: '123456789012', region: 'eu-central-1' };
@@ -21,7 +22,7 @@ type AlertsInput = NonNullable<ConfigInput['alerts']>;
 
 /** A test stack with stand-ins for the pipeline's resources and a router that only records alarms. */
 function build(alerts: AlertsInput = {}, overrides: Partial<MonitoringProps> = {}) {
-  const app = new App();
+  const app = testApp();
   const stack = new Stack(app, 'MonitoringTest', { env });
   const config = parseConfig({ campaign: { clientIds: [1] }, eventTypes: EVENT_TYPES, alerts });
   const routed: cloudwatch.Alarm[] = [];
@@ -353,7 +354,7 @@ describe('monitoring props', () => {
     thresholds: config.alerts.thresholds,
     dispatchSilence: config.alerts.dispatchSilence,
   });
-  const bareStack = () => new Stack(new App(), 'Bad', { env });
+  const bareStack = () => new Stack(testApp(), 'Bad', { env });
 
   it('reject the same watched function name twice and names that are not kebab-case', () => {
     const stack = bareStack();

@@ -65,7 +65,7 @@ describe('ingest API', () => {
 
   it('rejects a burst limit below the rate limit at synth time', () => {
     expect(() => synthStack({ api: { throttlingRateLimit: 100, throttlingBurstLimit: 10 } })).toThrow(
-      /api\.throttlingBurstLimit: must be at least throttlingRateLimit/,
+      /api\.throttlingBurstLimit: got 10; must be at least throttlingRateLimit/,
     );
   });
 
@@ -260,11 +260,12 @@ describe('least privilege', () => {
 });
 
 describe('log retention (logRetentionDays)', () => {
-  /** RetentionInDays of the log group a `{ Ref }` or `{ Fn::GetAtt: [id, 'Arn'] }` points at. */
+  /** RetentionInDays of the one log group a pointer (`Ref`, `Fn::GetAtt`, an ARN built with `Fn::Join`) names. */
   const retentionOf = (template: Template, pointer: unknown) => {
-    const target = pointer as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
-    const logicalId = target.Ref ?? target['Fn::GetAtt']?.[0] ?? '';
-    return template.findResources('AWS::Logs::LogGroup')[logicalId]?.Properties.RetentionInDays;
+    const groups = Object.entries(template.findResources('AWS::Logs::LogGroup'));
+    const named = groups.filter(([logicalId]) => JSON.stringify(pointer).includes(`"${logicalId}"`));
+    expect(named).toHaveLength(1);
+    return named[0]?.[1].Properties.RetentionInDays;
   };
 
   it("applies to every function's log group and to the API access logs, rounded up to a CloudWatch period", () => {

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { SNSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -11,6 +11,7 @@ import {
   startSecretsManagerStandIn,
 } from '../../local/secrets-manager-stand-in.js';
 import { type PublishedMessage, type SnsStandIn, startSnsStandIn } from '../../local/sns-stand-in.js';
+import { testApp } from '../support/app.js';
 import { cloudWatchAlarmMessage, snsEvent } from '../unit/alerts/fixtures.js';
 
 /**
@@ -122,7 +123,7 @@ describe('alert path: alarm -> formatter -> alerts topic -> email and Slack', ()
 
 /** The filter policy of the email subscription Alerting puts on the alerts topic. */
 function synthesizedEmailFilterPolicy(minSeverity: 'info' | 'warning' | 'critical'): object {
-  const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'FilterPolicyProbe');
+  const stack = new Stack(testApp(), 'FilterPolicyProbe');
   const alerting = new Alerting(stack, 'Alerting', {
     metricsNamespace: 'CampaignEvents',
     emails: ['oncall@example.com'],

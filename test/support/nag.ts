@@ -1,8 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { App, type Stack, Validations } from 'aws-cdk-lib';
+import { type App, type Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { testApp } from './app.js';
 
 interface ValidationReport {
   pluginReports: Array<{
@@ -17,7 +18,7 @@ interface ValidationReport {
 export function nagFindings(build: (app: App) => Stack | undefined): string[] {
   const outdir = mkdtempSync(path.join(tmpdir(), 'nag-'));
   try {
-    const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = testApp({ outdir });
     build(app);
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
     try {

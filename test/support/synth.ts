@@ -1,7 +1,7 @@
-import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { type ConfigInput, parseConfig } from '../../infra/config.js';
 import { CampaignEventsStack } from '../../infra/stack.js';
+import { testApp } from './app.js';
 
 export const EXAMPLE_CONFIG: ConfigInput = {
   campaign: { clientIds: [100001], verifyMailingId: 900001 },
@@ -15,7 +15,7 @@ export function synthStack(overrides: Partial<ConfigInput> = {}): {
   stack: CampaignEventsStack;
   template: Template;
 } {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = testApp();
   const config = parseConfig({ ...EXAMPLE_CONFIG, ...overrides });
   const stack = new CampaignEventsStack(app, 'TestStack', {
     config,

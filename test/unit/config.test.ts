@@ -63,7 +63,7 @@ describe('cross-field rules', () => {
   it('reports a burst limit below the rate limit by its path', () => {
     expect(() =>
       parseConfig({ ...minimal, api: { throttlingRateLimit: 100, throttlingBurstLimit: 10 } }),
-    ).toThrow(/campaignEvents\.api\.throttlingBurstLimit: must be at least throttlingRateLimit/);
+    ).toThrow(/campaignEvents\.api\.throttlingBurstLimit: got 10; must be at least throttlingRateLimit/);
   });
 
   it('reports equal active hours by path', () => {
