@@ -133,6 +133,24 @@ const AlertsSchema = v.strictObject({
   thresholds: v.optional(ThresholdsSchema, {}),
 });
 
+const ArchiveSchema = v.strictObject({
+  /**
+   * Archive every published event to S3 (Parquet, via Firehose) for the Athena reports. Off by default:
+   * the archive keeps recipients' personal data for `retentionDays` beyond the table's own TTL.
+   */
+  enabled: v.optional(v.boolean(), false),
+  /** Days an archived event (and a failed delivery under errors/) is kept before S3 deletes it. */
+  retentionDays: v.optional(v.pipe(positiveInt, v.maxValue(3650)), 365),
+  /** Firehose buffer: seconds before a partition's file is written (60-900). */
+  bufferIntervalSeconds: v.optional(v.pipe(positiveInt, v.minValue(60), v.maxValue(900)), 300),
+  /** Firehose buffer: MiB before a partition's file is written (64-128 with dynamic partitioning). */
+  bufferSizeMiB: v.optional(v.pipe(positiveInt, v.minValue(64), v.maxValue(128)), 128),
+  /** Athena workgroup: a query that would scan more is cancelled (10 MiB minimum). */
+  bytesScannedCutoffPerQueryMiB: v.optional(v.pipe(positiveInt, v.minValue(10)), 10_240),
+  /** Days Athena's query results are kept. */
+  queryResultsRetentionDays: v.optional(positiveInt, 7),
+});
+
 export const ConfigSchema = v.strictObject({
   /** CloudFormation stack name. */
   stackName: v.optional(
@@ -179,6 +197,7 @@ export const ConfigSchema = v.strictObject({
   api: v.optional(ApiSchema, {}),
   campaign: CampaignSchema,
   alerts: v.optional(AlertsSchema, {}),
+  archive: v.optional(ArchiveSchema, {}),
 });
 
 export type Config = v.InferOutput<typeof ConfigSchema>;

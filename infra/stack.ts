@@ -9,6 +9,7 @@ import type { Construct } from 'constructs';
 import type { CampaignEventType } from '../functions/shared/campaign-event-types.js';
 import { type Config, DEFAULT_TAGS } from './config.js';
 import { Alerting } from './constructs/alerting.js';
+import { Archive } from './constructs/archive.js';
 import { EndpointKey } from './constructs/endpoint-key.js';
 import { EventTable } from './constructs/event-table.js';
 import { EventTopics } from './constructs/event-topics.js';
@@ -39,6 +40,8 @@ export class CampaignEventsStack extends Stack {
   readonly alerting: Alerting;
   /** Operational and business alarms, and the dashboard. */
   readonly monitoring: Monitoring;
+  /** The event archive (S3, Glue, Athena reports); absent unless archive.enabled. */
+  readonly archive: Archive | undefined;
   /** The Campaign webhooks' deploy-time lifecycle (custom resource per client); absent when registerWebhooks is off. */
   readonly webhookRegistration: WebhookRegistration | undefined;
 
@@ -125,6 +128,16 @@ export class CampaignEventsStack extends Stack {
       logRetentionDays: config.logRetentionDays,
       retainQueues: config.retainData,
     });
+    this.archive = config.archive.enabled
+      ? new Archive(this, 'Archive', {
+          config: config.archive,
+          eventTopics: this.eventTopics,
+          encryptionKey: this.dataKey,
+          router: this.alerting,
+          retainData: config.retainData,
+          logRetentionDays: config.logRetentionDays,
+        })
+      : undefined;
     const slackNotifier = this.alerting.slackNotifier;
     this.monitoring = new Monitoring(this, 'Monitoring', {
       router: this.alerting,
@@ -153,9 +166,21 @@ export class CampaignEventsStack extends Stack {
             'Read the fan-out logs ("Record not published") to find the cause and fix it, then replay: ' +
             '`npm run redrive -- --stack <stack name>` (dry run), then with --yes (docs/REPLAY.md).',
         },
+        ...(this.archive
+          ? [
+              {
+                name: 'archive',
+                queue: this.archive.deadLetterQueue,
+                severity: 'warning' as const,
+                meaning: 'SNS could not hand events to the archive delivery stream: the reports lack them.',
+                firstAction:
+                  'Check the delivery stream (throttling, its state), then send the parked messages to it again (README, "Reports").',
+              },
+            ]
+          : []),
       ],
       eventTopics: this.eventTopics,
-      additionalAlarms: this.alerting.alarms,
+      additionalAlarms: [...this.alerting.alarms, ...(this.archive?.alarms ?? [])],
     });
 
     new CfnOutput(this, 'EndpointUrl', {
