@@ -64,14 +64,22 @@ export function reportSql(name: ReportName): string {
   return readFileSync(reportFile(name), 'utf8');
 }
 
-/** The SQL with each placeholder replaced by `?`, and the parameter each `?` stands for, in order. */
+/**
+ * The SQL with each placeholder replaced by `?`, and the parameter each `?` stands for, in order.
+ * Comments (`--` to the end of the line; the files put none inside a string) are left as they are.
+ */
 export function positionalSql(sql: string): { text: string; parameters: ReportParameter[] } {
   const parameters: ReportParameter[] = [];
-  const text = sql.replace(PLACEHOLDER, (_match, name: ReportParameter) => {
-    parameters.push(name);
-    return '?';
+  const lines = sql.split('\n').map((line) => {
+    const comment = line.indexOf('--');
+    const code = comment === -1 ? line : line.slice(0, comment);
+    const replaced = code.replace(PLACEHOLDER, (_match, name: ReportParameter) => {
+      parameters.push(name);
+      return '?';
+    });
+    return comment === -1 ? replaced : replaced + line.slice(comment);
   });
-  return { text, parameters };
+  return { text: lines.join('\n'), parameters };
 }
 
 /** The named query's text: a first line saying what each `?` is, then the positional SQL. */

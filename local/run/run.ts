@@ -10,6 +10,7 @@ import type { Activity, ActivityListener, RenderedEmail } from './activity.js';
 import { AlarmEvaluator } from './alarm-evaluator.js';
 import { type AlarmTransition, LocalAlarms } from './alarms.js';
 import { wireAlertPath } from './alert-path.js';
+import { type ArchiveFirehose, startLocalArchive } from './archive-firehose.js';
 import { type AwsServices, startBuiltInServices } from './aws-services.js';
 import { newCounters, type RunCounters } from './counters.js';
 import { EnvironmentScope, loadHandlers } from './handlers.js';
@@ -65,6 +66,8 @@ export interface LocalRunOptions {
   /** POWERTOOLS_LOG_LEVEL of the handlers. @default the stack's (INFO) */
   readonly lambdaLogLevel?: string;
   readonly onActivity?: ActivityListener;
+  /** The archive (archive.enabled): its folder and how often the Firehose stand-in writes. */
+  readonly archive?: { readonly dir?: string; readonly flushIntervalMs?: number };
 }
 
 export const DEFAULT_TRAFFIC: TrafficOptions = {
@@ -103,6 +106,8 @@ export interface LocalRun {
   readonly counters: RunCounters;
   /** What each event topic delivered to the local tap, per type (the latest 10 000 per type). */
   readonly published: ReadonlyMap<CampaignEventType, TopicMessage[]>;
+  /** The archive delivery stream's stand-in (archive.enabled), writing Parquet to a local folder. */
+  readonly archive: ArchiveFirehose | undefined;
   readonly alerts: {
     readonly transitions: readonly AlarmTransition[];
     readonly emails: readonly RenderedEmail[];
@@ -267,6 +272,17 @@ export async function runLocalPipeline(options: LocalRunOptions = {}): Promise<L
     const published = await tapEventTopics(services, provisioned.topicArns, counters, (eventType) =>
       emit({ kind: 'first-published', eventType, afterMs: Date.now() - startedAt }),
     );
+    const archive = await startLocalArchive({
+      model,
+      resources,
+      subscribe: (topicArn, listener) => services.subscribe(topicArn, 'tap', listener),
+      ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+      ...options.archive,
+    });
+    if (archive) {
+      cleanups.push(() => archive.stop());
+      emit({ kind: 'step', message: `archive: the Firehose stand-in writes Parquet under ${archive.dir}` });
+    }
     if (options.snsFailureRatio) refusePublishes(services, provisioned.topicArns, options.snsFailureRatio);
 
     // ---- the alert path ----
@@ -403,6 +419,7 @@ export async function runLocalPipeline(options: LocalRunOptions = {}): Promise<L
       traffic: generator,
       counters,
       published,
+      archive,
       alerts: { transitions: evaluator.transitions, emails, slack: slack.posts },
       startedAt,
       async post(body, postOptions = {}) {

@@ -74,6 +74,9 @@ export interface StackModel {
   readonly subscriptions: readonly ResourceModel[];
   readonly alarms: readonly ResourceModel[];
   readonly webhookResources: readonly ResourceModel[];
+  /** The archive's Firehose stream and Glue table (archive.enabled). */
+  readonly deliveryStreams: readonly ResourceModel[];
+  readonly glueTables: readonly ResourceModel[];
 }
 
 interface TemplateResource {
@@ -176,6 +179,8 @@ export function buildStackModel(config: Config, opts: { region: string; accountI
     subscriptions: ofType('AWS::SNS::Subscription'),
     alarms: ofType('AWS::CloudWatch::Alarm'),
     webhookResources: ofType('Custom::CampaignWebhooks'),
+    deliveryStreams: ofType('AWS::KinesisFirehose::DeliveryStream'),
+    glueTables: ofType('AWS::Glue::Table'),
   };
 }
 
