@@ -6,7 +6,7 @@ WITH events AS (
     dt,
     event_type,
     CASE
-      WHEN event_type <> 'bounce' THEN NULL
+      WHEN event_type <> 'bounce' THEN 'none'
       WHEN replace(replace(replace(lower(COALESCE(
         json_extract_scalar(event, '$.bounceCategory'),
         json_extract_scalar(event, '$.bounceType'),

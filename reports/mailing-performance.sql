@@ -10,7 +10,7 @@ WITH events AS (
     mailing_id,
     COALESCE(recipient_id, event_key) AS recipient,
     CASE
-      WHEN event_type <> 'bounce' THEN NULL
+      WHEN event_type <> 'bounce' THEN 'none'
       WHEN replace(replace(replace(lower(COALESCE(
         json_extract_scalar(event, '$.bounceCategory'),
         json_extract_scalar(event, '$.bounceType'),
