@@ -13,6 +13,7 @@ import { Construct } from 'constructs';
 import type { CampaignEventType } from '../../functions/shared/campaign-event-types.js';
 import { athenaQueryText, REPORTS } from '../../reports/catalog.js';
 import type { Config } from '../config.js';
+import { retentionFromDays } from '../log-retention.js';
 import { ALARM_PERIOD, type AlarmRouter, createProjectAlarm } from './alarms/project-alarm.js';
 import {
   ARCHIVE_COLUMNS,
@@ -26,7 +27,6 @@ import {
   partitionQuery,
   projectionLocationTemplate,
 } from './archive-format.js';
-import { retentionFromDays } from './project-function.js';
 
 export type ArchiveConfig = Config['archive'];
 

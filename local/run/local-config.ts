@@ -22,7 +22,8 @@ export interface LocalConfig {
 /**
  * The `campaignEvents` configuration of cdk.json (or the given object), with the few changes the local run
  * needs so that every part of the product exists locally: webhooks registered (the custom resource), the
- * Slack sender (pointed at the local receiver) and an email subscription (rendered, never sent).
+ * Slack sender (pointed at the local receiver) and an email subscription (rendered, never sent); for
+ * cdk.json's configuration, the archive too unless it says `archive.enabled: false`.
  */
 export function loadLocalConfig(input?: ConfigInput, cdkJsonPath = CDK_JSON): LocalConfig {
   const raw = input ?? readCdkJsonConfig(cdkJsonPath);
@@ -46,7 +47,12 @@ export function loadLocalConfig(input?: ConfigInput, cdkJsonPath = CDK_JSON): Lo
     adjustments.push('alerts.emails empty: a placeholder subscription shows what an alert email would say');
     alerts.emails = [PLACEHOLDER_EMAIL];
   }
-  return { config: parseConfig({ ...raw, campaign: registered, alerts }), source, adjustments };
+  const archive = { ...(raw.archive ?? {}) };
+  if (input === undefined && archive.enabled === undefined) {
+    adjustments.push('archive.enabled unset: archiving locally (npm run report reads the archive)');
+    archive.enabled = true;
+  }
+  return { config: parseConfig({ ...raw, campaign: registered, alerts, archive }), source, adjustments };
 }
 
 function readCdkJsonConfig(cdkJsonPath: string): ConfigInput {
