@@ -406,8 +406,9 @@ export class Archive extends Construct {
           severity: 'warning',
           title: 'Archive: Firehose could not write to the archive bucket',
           meaning:
-            'Events are not reaching the archive (Firehose retries for 24 hours, then writes them under errors/): reports miss them.',
-          firstAction: `Read the delivery stream's CloudWatch logs (S3Delivery) for the error (permissions, KMS, bucket policy), then fix it; records under ${errors} can be re-sent.`,
+            'Events are not reaching the archive: Firehose retries a failing S3 write for up to 24 hours, then drops the data, and the reports miss it.',
+          firstAction:
+            "Read the delivery stream's CloudWatch logs (S3Delivery) for the error (bucket policy, KMS key, role) and fix it within the 24 hours.",
           metric: metric('DeliveryToS3.Success', 'Minimum'),
           threshold: 1,
           comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,

@@ -54,6 +54,8 @@ export async function wireAlertPath(opts: AlertPathOptions): Promise<void> {
     const where = `subscription ${subscription.logicalId}`;
     const topicArn = resources.resolveString(props.TopicArn, where);
     const filterPolicy = props.FilterPolicy as object | undefined;
+    // The archive's Firehose subscriptions are made by its stand-in (archive-firehose.ts).
+    if (props.Protocol === 'firehose') continue;
     if (props.Protocol === 'lambda') {
       const [logicalId] = (props.Endpoint as { 'Fn::GetAtt'?: string[] })['Fn::GetAtt'] ?? [];
       const fn = [...model.functions.values()].find((candidate) => candidate.logicalId === logicalId);
