@@ -5,6 +5,7 @@ import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { SnsDelivery } from './aws-services.js';
 import type { LocalResources } from './intrinsics.js';
+import type { MetricDatum } from './metric-store.js';
 import type { ResourceModel, StackModel } from './stack-model.js';
 
 /**
@@ -26,6 +27,7 @@ export interface ArchiveColumnModel {
 }
 
 export interface ArchiveStreamModel {
+  readonly logicalId: string;
   readonly streamName: string;
   readonly prefix: string;
   readonly errorPrefix: string;
@@ -63,6 +65,7 @@ export function archiveStreamModel(model: StackModel): ArchiveStreamModel | unde
   if (table === undefined) throw new Error('The archive stream names a Glue table the stack does not have');
   const mappings = conversion.InputFormatConfiguration.Deserializer.OpenXJsonSerDe?.ColumnToJsonKeyMappings;
   return {
+    logicalId: stream.logicalId,
     streamName: String(stream.properties.DeliveryStreamName),
     prefix: destination.Prefix,
     errorPrefix: destination.ErrorOutputPrefix,
@@ -160,6 +163,8 @@ export interface ArchiveFirehoseOptions {
   readonly keep?: boolean;
   /** @default 2000; 0 for only on flush() */
   readonly flushIntervalMs?: number;
+  /** The AWS/Firehose metrics the stack's alarms read: DeliveryToS3.Success per write, FailedConversion.Records. */
+  readonly onMetric?: (datum: MetricDatum) => void;
 }
 
 /** The stand-in: `accept` is the subscription's delivery; `flush` writes what is buffered. */
@@ -216,10 +221,28 @@ export class ArchiveFirehose {
     this.buffers.clear();
     this.failures.clear();
     this.writing = this.writing.then(async () => {
-      for (const [prefix, rows] of buffers) await this.writeParquet(prefix, rows);
+      for (const [prefix, rows] of buffers) {
+        try {
+          await this.writeParquet(prefix, rows);
+          this.metric('DeliveryToS3.Success', 1);
+        } catch (error) {
+          this.metric('DeliveryToS3.Success', 0);
+          throw error;
+        }
+      }
       for (const [prefix, lines] of failures) this.writeFile(prefix, '', `${lines.join('\n')}\n`);
     });
     return this.writing;
+  }
+
+  private metric(name: string, value: number): void {
+    this.options.onMetric?.({
+      namespace: 'AWS/Firehose',
+      name,
+      dimensions: { DeliveryStreamName: this.options.stream.streamName },
+      timestamp: Date.now(),
+      values: [value],
+    });
   }
 
   async stop(): Promise<void> {
@@ -242,6 +265,7 @@ export class ArchiveFirehose {
   private fail(kind: FailureKind, error: unknown, body: string, arrival: Date): void {
     const { type, errorCode } = kind;
     this.stats.failed++;
+    if (kind === CONVERSION_FAILED) this.metric('FailedConversion.Records', 1);
     const prefix = this.options.stream.errorPrefix
       .replaceAll('!{firehose:error-output-type}', type)
       .replace(/!\{timestamp:yyyy-MM-dd\}/g, arrival.toISOString().slice(0, 10));
@@ -368,6 +392,7 @@ export interface LocalArchiveOptions {
   /** The local run's data directory: the archive is kept there between runs. */
   readonly dataDir?: string;
   readonly flushIntervalMs?: number;
+  readonly onMetric?: (datum: MetricDatum) => void;
 }
 
 /** The stand-in for the stack's archive stream, subscribed; undefined when the stack has no archive. */
@@ -379,7 +404,11 @@ export async function startLocalArchive(opts: LocalArchiveOptions): Promise<Arch
     dir: opts.dir ?? localArchiveDir(opts.model.stackName, opts.dataDir),
     keep: opts.dataDir !== undefined,
     ...(opts.flushIntervalMs === undefined ? {} : { flushIntervalMs: opts.flushIntervalMs }),
+    ...(opts.onMetric === undefined ? {} : { onMetric: opts.onMetric }),
   });
+  // The stream's Ref and Arn, for the alarms' dimensions and the subscriptions' endpoints.
+  const arn = `arn:aws:firehose:${opts.model.region}:${opts.model.accountId}:deliverystream/${stream.streamName}`;
+  opts.resources.define(stream.logicalId, stream.streamName, { Arn: arn });
   await subscribeArchive(firehose, opts.resources, opts.subscribe);
   return firehose;
 }

@@ -276,6 +276,7 @@ export async function runLocalPipeline(options: LocalRunOptions = {}): Promise<L
       model,
       resources,
       subscribe: (topicArn, listener) => services.subscribe(topicArn, 'tap', listener),
+      onMetric: (datum) => metricStore.put(datum),
       ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
       ...options.archive,
     });

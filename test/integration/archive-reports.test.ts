@@ -6,6 +6,7 @@ import { toMessage } from '../../functions/fan-out/message.js';
 import type { CampaignEventType } from '../../functions/shared/campaign-event-types.js';
 import { parseConfig } from '../../infra/config.js';
 import { ArchiveFirehose, archiveStreamModel } from '../../local/run/archive-firehose.js';
+import type { MetricDatum } from '../../local/run/metric-store.js';
 import { buildStackModel } from '../../local/run/stack-model.js';
 import { runReport } from '../../scripts/report/duckdb-engine.js';
 import { runReportCli } from '../../scripts/report.js';
@@ -118,6 +119,7 @@ function scenario(): string[] {
 
 let dir: string;
 let firehose: ArchiveFirehose;
+const metrics: MetricDatum[] = [];
 const window = { from: '2026-12-01', to: '2026-12-02', mailing: null };
 
 beforeAll(async () => {
@@ -127,7 +129,12 @@ beforeAll(async () => {
     buildStackModel(config, { region: 'eu-central-1', accountId: '000000000000' }),
   );
   if (stream === undefined) throw new Error('the stack has no archive stream');
-  firehose = await ArchiveFirehose.start({ stream, dir, flushIntervalMs: 0 });
+  firehose = await ArchiveFirehose.start({
+    stream,
+    dir,
+    flushIntervalMs: 0,
+    onMetric: (datum) => void metrics.push(datum),
+  });
   for (const body of scenario()) firehose.accept(body);
   firehose.accept('not json');
   firehose.accept(
@@ -164,6 +171,22 @@ describe('the local archive layout', () => {
     expect(record.errorCode).toBe('DataFormatConversion.InvalidSchema');
     expect(Buffer.from(record.rawData, 'base64').toString()).toContain('"clientId":"one"');
     expect(firehose.stats).toMatchObject({ failed: 2, records: scenario().length });
+  });
+
+  it('reports the AWS/Firehose metrics the archive alarms read', () => {
+    const sum = (name: string) =>
+      metrics
+        .filter((datum) => datum.name === name)
+        .reduce((total, datum) => total + (datum.values[0] ?? 0), 0);
+    const parquet = readdirSync(dir, { recursive: true }).filter((file) => String(file).endsWith('.parquet'));
+    expect(sum('DeliveryToS3.Success')).toBe(parquet.length);
+    expect(sum('FailedConversion.Records')).toBe(1);
+    for (const datum of metrics) {
+      expect(datum).toMatchObject({
+        namespace: 'AWS/Firehose',
+        dimensions: { DeliveryStreamName: 'CampaignEvents-archive' },
+      });
+    }
   });
 });
 
