@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { CAMPAIGN_EVENT_TYPES } from '../functions/shared/campaign-event-types.js';
+import { CAMPAIGN_PRODUCTION_API_URL } from '../functions/shared/contracts/campaign-api.js';
 import { DEFAULT_METRICS_NAMESPACE } from '../functions/shared/metrics-catalog.js';
 import { describeIssue } from './config-errors.js';
 import { MAX_LOG_RETENTION_DAYS } from './log-retention.js';
@@ -11,7 +12,6 @@ import { MAX_LOG_RETENTION_DAYS } from './log-retention.js';
 
 /** Campaign's documented webhook sender address. */
 export const CAMPAIGN_SENDER_CIDR = '193.169.180.1/32';
-export const CAMPAIGN_PRODUCTION_API_URL = 'https://api.campaign.episerver.net/rest';
 
 const ipv4Cidr = v.pipe(
   v.string(),

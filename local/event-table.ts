@@ -7,13 +7,10 @@ import {
   type TableDescription,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
+import { EVENT_TABLE_ATTRIBUTES } from '../functions/shared/contracts/event-table.js';
 
-/**
- * The events table's shape, as infra/constructs/event-table.ts declares it (EVENT_TABLE_ATTRIBUTES there;
- * a test keeps the two in step). Kept literal here so the local harness does not load aws-cdk-lib.
- */
-export const EVENT_TABLE_PARTITION_KEY = 'eventKey';
-export const EVENT_TABLE_TTL_ATTRIBUTE = 'expiresAt';
+const EVENT_TABLE_PARTITION_KEY = EVENT_TABLE_ATTRIBUTES.partitionKey;
+const EVENT_TABLE_TTL_ATTRIBUTE = EVENT_TABLE_ATTRIBUTES.timeToLive;
 
 const ACTIVE_TIMEOUT_MS = 30_000;
 const POLL_INTERVAL_MS = 50;

@@ -1,12 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { SNSEvent } from 'aws-lambda';
-import { requiredEnv } from '../shared/env.js';
+import { readEnvironment } from '../shared/contracts/env.js';
+import { ALARM_FORMATTER_ENV } from '../shared/contracts/environment.js';
 import { formatAlarms } from './format-alarms.js';
 
 const logger = new Logger();
 const sns = new SNSClient({});
-const alertsTopicArn = requiredEnv('ALERTS_TOPIC_ARN');
+const { alertsTopicArn } = readEnvironment(ALARM_FORMATTER_ENV);
 
 /** Alarm topic subscriber: CloudWatch alarm JSON in, formatted alert (with a severity attribute) out. */
 export async function handler(event: SNSEvent): Promise<void> {

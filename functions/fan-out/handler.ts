@@ -4,13 +4,13 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { requiredEnv } from '../shared/env.js';
+import { readEnvironment } from '../shared/contracts/env.js';
+import { FAN_OUT_ENV } from '../shared/contracts/environment.js';
 import { createPublisher } from '../shared/publisher.js';
 import { fanOut } from './fan-out.js';
 import { publishFanOutMetrics } from './fan-out-metrics.js';
-import { parseTopicArns } from './topic-arns.js';
 
-const topicArns = parseTopicArns(requiredEnv('TOPIC_ARNS'));
+const { topicArns } = readEnvironment(FAN_OUT_ENV);
 const logger = new Logger();
 const metrics = new Metrics();
 const publisher = createPublisher({ client: new SNSClient({}) });

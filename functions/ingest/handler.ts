@@ -2,15 +2,16 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { readEnvironment } from '../shared/contracts/env.js';
+import { INGEST_ENV } from '../shared/contracts/environment.js';
 import { createEventStore } from '../shared/event-store.js';
-import { ingestConfigFromEnv } from './config.js';
 import { createEndpointKeyVerifier } from './endpoint-keys.js';
 import { createIngestHandler } from './ingest-handler.js';
 
 /** Seconds Powertools caches the endpoint key secret (a rotation is picked up sooner, see endpoint-keys.ts). */
 const SECRET_CACHE_SECONDS = 300;
 
-const config = ingestConfigFromEnv();
+const config = readEnvironment(INGEST_ENV);
 const logger = new Logger();
 const metrics = new Metrics();
 const dynamodb = new DynamoDBClient({});

@@ -8,12 +8,15 @@
  *
  * The namespace is set per deployment (config `metricsNamespace`, env POWERTOOLS_METRICS_NAMESPACE).
  */
+import { FUNCTION_SERVICES } from './contracts/environment.js';
+
 export const DEFAULT_METRICS_NAMESPACE = 'CampaignEvents';
 
+/** The functions that emit custom metrics (their Powertools service names). */
 export const METRIC_SERVICES = {
-  ingest: 'ingest',
-  fanOut: 'fan-out',
-  slackNotifier: 'slack-notifier',
+  ingest: FUNCTION_SERVICES.ingest,
+  fanOut: FUNCTION_SERVICES.fanOut,
+  slackNotifier: FUNCTION_SERVICES.slackNotifier,
 } as const;
 
 export const METRIC_DIMENSIONS = {

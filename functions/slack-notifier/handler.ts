@@ -1,10 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { requiredEnv } from '../shared/env.js';
+import { readEnvironment } from '../shared/contracts/env.js';
+import { SLACK_NOTIFIER_ENV } from '../shared/contracts/environment.js';
 import { createSlackNotifier } from './notifier.js';
 
 const logger = new Logger();
-const secretName = requiredEnv('SLACK_WEBHOOK_SECRET_NAME');
+const { slackWebhookSecretName: secretName } = readEnvironment(SLACK_NOTIFIER_ENV);
 /** Seconds the webhook URL is cached between Secrets Manager reads. */
 const SECRET_CACHE_SECONDS = 300;
 

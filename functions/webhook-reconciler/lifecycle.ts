@@ -1,10 +1,14 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import type { CampaignApiClient } from '../shared/campaign-api/client.js';
+import {
+  parseResourceProperties,
+  WEBHOOK_ATTRIBUTES,
+  type WebhookResourceProperties,
+} from '../shared/contracts/webhook-resource.js';
 import { errorMessage, failureLines, ReconcileError, type ReconcileLogger } from './execute.js';
 import { failureForCloudFormation, REQUEST_FAILED } from './failure-reason.js';
 import type { PlanContext } from './plan.js';
 import { formatWebhookIds, type ReconcileResult, reconcileWebhooks, removeWebhooks } from './reconcile.js';
-import { parseResourceProperties, type WebhookResourceProperties } from './resource-properties.js';
 import { VerificationError, verificationFailureLines } from './verify.js';
 
 /**
@@ -27,14 +31,6 @@ export interface LifecycleResponse {
   readonly PhysicalResourceId: string;
   readonly Data?: Readonly<Record<string, string>>;
 }
-
-/** Names of the returned attributes. */
-export const WEBHOOK_ATTRIBUTES = {
-  clientId: 'ClientId',
-  webhookIds: 'WebhookIds',
-  verification: 'Verification',
-  changes: 'Changes',
-} as const;
 
 /**
  * Handles one request. A failure is logged in full (every failed webhook) and thrown with a message that

@@ -15,12 +15,9 @@ import {
   SEVERITY_ATTRIBUTE,
   severitiesAtLeast,
 } from '../../functions/shared/alerts/severity.js';
-import { METRIC_SERVICES } from '../../functions/shared/metrics-catalog.js';
+import { ENV, FUNCTION_SERVICES } from '../../functions/shared/contracts/environment.js';
 import { ALARM_PERIOD, type AlarmRouter, createProjectAlarm } from './alarms/project-alarm.js';
-import { ProjectFunction } from './project-function.js';
-
-/** Service name (Powertools) of the alarm formatter; it emits no custom metrics. */
-export const ALARM_FORMATTER_SERVICE = 'alarm-formatter';
+import { ProjectFunction, setEnvironment } from './project-function.js';
 
 export interface ChatbotSlackChannel {
   /** Slack workspace (team) id, e.g. T0123456789; authorize the workspace in the Chatbot console first. */
@@ -134,16 +131,15 @@ export class Alerting extends Construct implements AlarmRouter {
 
     this.formatterDeadLetterQueue = this.deadLetterQueue('FormatterDeadLetterQueue', retainQueues);
     this.alarmFormatter = new ProjectFunction(this, 'AlarmFormatter', {
-      entryFolder: 'alarm-formatter',
+      service: FUNCTION_SERVICES.alarmFormatter,
       description:
         'Formats CloudWatch alarm notifications into alerts (email text, Chatbot format, severity)',
-      serviceName: ALARM_FORMATTER_SERVICE,
       metricsNamespace: props.metricsNamespace,
       logRetentionDays,
       memorySize: 256,
       timeout: Duration.seconds(30),
-      environment: { ALERTS_TOPIC_ARN: this.alertsTopic.topicArn },
     });
+    setEnvironment(this.alarmFormatter, ENV.alertsTopicArn, this.alertsTopic.topicArn);
     this.alertsTopic.grantPublish(this.alarmFormatter);
     parkFailedInvocations(this.alarmFormatter, this.formatterDeadLetterQueue);
     this.alarmTopic.addSubscription(
@@ -284,17 +280,16 @@ export class Alerting extends Construct implements AlarmRouter {
     const secretName = props.slackWebhookSecretName as string;
     const secret = secretsmanager.Secret.fromSecretNameV2(this, 'SlackWebhookSecret', secretName);
     const sender = new ProjectFunction(this, 'SlackNotifier', {
-      entryFolder: 'slack-notifier',
+      service: FUNCTION_SERVICES.slackNotifier,
       description: 'Posts alerts to a Slack incoming webhook (Block Kit), with retries',
-      serviceName: METRIC_SERVICES.slackNotifier,
       metricsNamespace: props.metricsNamespace,
       logRetentionDays,
       memorySize: 256,
       // Up to 4 attempts of at most 5 s each, with backoff and Retry-After waits of up to 20 s; the sender
       // starts no wait and attempt that would end within 3 s of this timeout (Lambda retries instead).
       timeout: Duration.seconds(60),
-      environment: { SLACK_WEBHOOK_SECRET_NAME: secretName },
     });
+    setEnvironment(sender, ENV.slackWebhookSecretName, secretName);
     secret.grantRead(sender);
     parkFailedInvocations(sender, deadLetterQueue);
     this.alertsTopic.addSubscription(new subscriptions.LambdaSubscription(sender, { deadLetterQueue }));

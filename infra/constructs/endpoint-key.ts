@@ -3,6 +3,8 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { ENV } from '../../functions/shared/contracts/environment.js';
+import { setEnvironment } from './project-function.js';
 
 export interface EndpointKeyProps {
   /** Customer-managed key that encrypts the secret. */
@@ -46,7 +48,7 @@ export class EndpointKey extends Construct {
   /** Lets a function read the key, plus ENDPOINT_KEY_SECRET_ID and AUTH_HEADER_NAME. */
   bindReader(fn: lambda.Function): void {
     this.secret.grantRead(fn);
-    fn.addEnvironment('ENDPOINT_KEY_SECRET_ID', this.secret.secretArn);
-    fn.addEnvironment('AUTH_HEADER_NAME', this.headerName);
+    setEnvironment(fn, ENV.endpointKeySecretId, this.secret.secretArn);
+    setEnvironment(fn, ENV.authHeaderName, this.headerName);
   }
 }

@@ -4,13 +4,9 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-
-/** Attribute names shared with functions/shared (the stored item) and the stream filter. */
-export const EVENT_TABLE_ATTRIBUTES = {
-  partitionKey: 'eventKey',
-  timeToLive: 'expiresAt',
-  status: 'status',
-} as const;
+import { ENV } from '../../functions/shared/contracts/environment.js';
+import { EVENT_TABLE_ATTRIBUTES } from '../../functions/shared/contracts/event-table.js';
+import { setEnvironment } from './project-function.js';
 
 export interface EventTableProps {
   /** Customer-managed key that encrypts the table and its stream. */
@@ -48,6 +44,6 @@ export class EventTable extends Construct {
   bindWriter(fn: lambda.Function): void {
     this.table.grant(fn, 'dynamodb:BatchWriteItem');
     this.table.encryptionKey?.grantEncryptDecrypt(fn as iam.IGrantable);
-    fn.addEnvironment('TABLE_NAME', this.table.tableName);
+    setEnvironment(fn, ENV.tableName, this.table.tableName);
   }
 }

@@ -5,6 +5,8 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { CampaignEventType } from '../../functions/shared/campaign-event-types.js';
+import { ENV } from '../../functions/shared/contracts/environment.js';
+import { setEnvironment } from './project-function.js';
 
 export interface EventTopicsProps {
   /** One topic is created per type. */
@@ -40,10 +42,7 @@ export class EventTopics extends Construct {
 
   /** Lets a function publish to every topic (and use the key), plus TOPIC_ARNS (type -> ARN, JSON). */
   bindPublisher(fn: lambda.Function): void {
-    const arns: Record<string, string> = {};
-    for (const [eventType, topic] of this.topics) {
-      arns[eventType] = topic.topicArn;
-    }
+    const arns = new Map([...this.topics].map(([eventType, topic]) => [eventType, topic.topicArn] as const));
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['sns:Publish'],
@@ -52,7 +51,7 @@ export class EventTopics extends Construct {
     );
     const [firstTopic] = this.topics.values();
     firstTopic?.masterKey?.grant(fn, 'kms:Decrypt', 'kms:GenerateDataKey*');
-    fn.addEnvironment('TOPIC_ARNS', Stack.of(this).toJsonString(arns));
+    setEnvironment(fn, ENV.topicArns, arns);
   }
 }
 

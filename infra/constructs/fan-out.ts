@@ -4,9 +4,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRIC_SERVICES } from '../../functions/shared/metrics-catalog.js';
+import { FUNCTION_SERVICES } from '../../functions/shared/contracts/environment.js';
+import { EVENT_STATUS, EVENT_TABLE_ATTRIBUTES } from '../../functions/shared/contracts/event-table.js';
 import type { EventTable } from './event-table.js';
-import { EVENT_TABLE_ATTRIBUTES } from './event-table.js';
 import type { EventTopics } from './event-topics.js';
 import { ProjectFunction } from './project-function.js';
 
@@ -44,9 +44,8 @@ export class FanOut extends Construct {
     const retainData = props.retainData ?? true;
 
     this.fanOutFunction = new ProjectFunction(this, 'FanOutFunction', {
-      entryFolder: 'fan-out',
+      service: FUNCTION_SERVICES.fanOut,
       description: 'Publishes stored Campaign events to their SNS topic per event type',
-      serviceName: METRIC_SERVICES.fanOut,
       metricsNamespace: props.metricsNamespace,
       logRetentionDays: props.logRetentionDays,
       memorySize: 256,
@@ -91,7 +90,9 @@ export class FanOut extends Construct {
           lambda.FilterCriteria.filter({
             eventName: lambda.FilterRule.isEqual('INSERT'),
             dynamodb: {
-              NewImage: { [EVENT_TABLE_ATTRIBUTES.status]: { S: lambda.FilterRule.isEqual('accepted') } },
+              NewImage: {
+                [EVENT_TABLE_ATTRIBUTES.status]: { S: lambda.FilterRule.isEqual(EVENT_STATUS.accepted) },
+              },
             },
           }),
         ],

@@ -4,12 +4,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { CampaignEventType } from '../../functions/shared/campaign-event-types.js';
-import { METRIC_SERVICES } from '../../functions/shared/metrics-catalog.js';
+import { ENV, FUNCTION_SERVICES } from '../../functions/shared/contracts/environment.js';
 import type { Config } from '../config.js';
 import { retentionFromDays } from '../log-retention.js';
 import type { EndpointKey } from './endpoint-key.js';
 import type { EventTable } from './event-table.js';
-import { ProjectFunction } from './project-function.js';
+import { ProjectFunction, setEnvironment } from './project-function.js';
 
 /** Path of the one route Campaign posts event batches to. */
 export const EVENTS_PATH = 'events';
@@ -48,21 +48,18 @@ export class IngestApi extends Construct {
     }
 
     this.ingestFunction = new ProjectFunction(this, 'IngestFunction', {
-      entryFolder: 'ingest',
+      service: FUNCTION_SERVICES.ingest,
       description: 'Authenticates, validates and stores Campaign webhook event batches',
-      serviceName: METRIC_SERVICES.ingest,
       metricsNamespace: props.metricsNamespace,
       logRetentionDays: props.logRetentionDays,
       memorySize: 512,
       // API Gateway gives up after 29 s; the handler must answer (or fail) before that.
       timeout: Duration.seconds(28),
-      environment: {
-        MAX_BODY_BYTES: String(api.maxBodyBytes),
-        MAX_EVENTS_PER_BATCH: String(api.maxEventsPerBatch),
-        RETENTION_DAYS: String(props.retentionDays),
-        EVENT_TYPES: props.eventTypes.join(','),
-      },
     });
+    setEnvironment(this.ingestFunction, ENV.maxBodyBytes, api.maxBodyBytes);
+    setEnvironment(this.ingestFunction, ENV.maxEventsPerBatch, api.maxEventsPerBatch);
+    setEnvironment(this.ingestFunction, ENV.retentionDays, props.retentionDays);
+    setEnvironment(this.ingestFunction, ENV.eventTypes, props.eventTypes);
     props.eventTable.bindWriter(this.ingestFunction);
     props.endpointKey.bindReader(this.ingestFunction);
 

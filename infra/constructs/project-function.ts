@@ -6,27 +6,25 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { type EnvVar, envEntry } from '../../functions/shared/contracts/env.js';
+import { type FunctionService, RUNTIME_ENV } from '../../functions/shared/contracts/environment.js';
 import { retentionFromDays } from '../log-retention.js';
 
 const FUNCTIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../functions');
 
 export interface ProjectFunctionProps {
-  /** Folder under functions/ holding `handler.ts`, e.g. `ingest`. */
-  readonly entryFolder: string;
+  /** The function: its folder under functions/ (holding `handler.ts`) and its Powertools service name. */
+  readonly service: FunctionService;
   /** Short description shown in the Lambda console. */
   readonly description: string;
   /** @default 256 */
   readonly memorySize?: number;
   /** @default Duration.seconds(10) */
   readonly timeout?: Duration;
-  /** Powertools service name (logger and metrics `service` dimension). */
-  readonly serviceName: string;
   /** @default 30 */
   readonly logRetentionDays?: number;
   /** @default RemovalPolicy.DESTROY */
   readonly logRemovalPolicy?: RemovalPolicy;
-  /** Extra environment variables; prefer the `bind*` helpers of the resource being used. */
-  readonly environment?: Record<string, string>;
   /** @default no reserved concurrency */
   readonly reservedConcurrentExecutions?: number;
   /** Metrics namespace for Powertools Metrics. */
@@ -91,7 +89,7 @@ export class ProjectFunction extends nodejs.NodejsFunction {
     });
     super(scope, id, {
       role,
-      entry: path.join(FUNCTIONS_DIR, props.entryFolder, 'handler.ts'),
+      entry: path.join(FUNCTIONS_DIR, props.service, 'handler.ts'),
       handler: 'handler',
       description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X,
@@ -104,12 +102,12 @@ export class ProjectFunction extends nodejs.NodejsFunction {
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       // No NODE_OPTIONS=--enable-source-maps: reading the map at load cost ~25 % more init CPU and 13-15 MiB.
       // Stack traces are resolved offline instead (`npm run stack-trace`, docs/PERFORMANCE.md).
-      environment: {
-        POWERTOOLS_SERVICE_NAME: props.serviceName,
-        POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
-        POWERTOOLS_LOG_LEVEL: 'INFO',
-        ...props.environment,
-      },
+      // The function's own variables are added by the `bind*` helpers of what it uses (setEnvironment).
+      environment: Object.fromEntries([
+        envEntry(RUNTIME_ENV.serviceName, props.service),
+        envEntry(RUNTIME_ENV.metricsNamespace, props.metricsNamespace),
+        envEntry(RUNTIME_ENV.logLevel, 'INFO'),
+      ]),
       bundling: PROJECT_BUNDLING,
     });
     Validations.of(role).acknowledge({
@@ -126,4 +124,9 @@ export class ProjectFunction extends nodejs.NodejsFunction {
       });
     }
   }
+}
+
+/** Sets one of the function's contract variables (functions/shared/contracts), written as the function reads it. */
+export function setEnvironment<T>(fn: lambda.Function, variable: EnvVar<T>, value: T): void {
+  fn.addEnvironment(...envEntry(variable, value));
 }

@@ -14,9 +14,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, type IDependable } from 'constructs';
-import { CAMPAIGN_PRODUCTION_API_URL } from '../../functions/shared/campaign-api/constants.js';
 import { type CampaignEventType, isCampaignEventType } from '../../functions/shared/campaign-event-types.js';
-import { WEBHOOK_ATTRIBUTES } from '../../functions/webhook-reconciler/lifecycle.js';
+import { FUNCTION_SERVICES } from '../../functions/shared/contracts/environment.js';
+import {
+  formatResourceProperties,
+  WEBHOOK_ATTRIBUTES,
+  WEBHOOK_RESOURCE_TYPE,
+} from '../../functions/shared/contracts/webhook-resource.js';
 import { retentionFromDays } from '../log-retention.js';
 import { ProjectFunction } from './project-function.js';
 
@@ -43,8 +47,8 @@ export interface WebhookRegistrationProps {
    * @default - only the API stage
    */
   readonly waitFor?: readonly IDependable[];
-  /** @default CAMPAIGN_PRODUCTION_API_URL */
-  readonly apiBaseUrl?: string;
+  /** Base URL of the Campaign REST API (config `campaign.apiBaseUrl`). */
+  readonly apiBaseUrl: string;
   /** Mailing id Campaign verifies each webhook with. @default - verification skipped (said so in the output) */
   readonly verifyMailingId?: number;
   /** Bump to push the endpoint-key secret's current key to every webhook on the next deploy. @default 0 */
@@ -89,10 +93,9 @@ export class WebhookRegistration extends Construct {
     validate(props);
 
     this.onEventFunction = new ProjectFunction(this, 'OnEventFunction', {
-      entryFolder: 'webhook-reconciler',
+      service: FUNCTION_SERVICES.webhookReconciler,
       description:
         'Custom resource: registers, activates, verifies, updates and removes the Campaign webhooks',
-      serviceName: 'webhook-reconciler',
       metricsNamespace: props.metricsNamespace,
       logRetentionDays: props.logRetentionDays ?? 30,
       // Kept after a destroy: it is where a delete that could not reach Campaign lists what is left.
@@ -131,19 +134,19 @@ export class WebhookRegistration extends Construct {
     this.registrations = props.clientIds.map((clientId) => {
       const resource = new CustomResource(this, `Client${clientId}`, {
         serviceToken: this.provider.serviceToken,
-        resourceType: 'Custom::CampaignWebhooks',
+        resourceType: WEBHOOK_RESOURCE_TYPE,
         serviceTimeout: SERVICE_TIMEOUT,
-        properties: {
-          clientId: String(clientId),
-          eventTypes: [...props.eventTypes],
+        properties: formatResourceProperties({
+          clientId,
+          eventTypes: props.eventTypes,
           targetUrl: props.endpointUrl,
           authHeaderName: props.authHeaderName,
           endpointKeySecretArn: props.endpointKeySecret.secretArn,
           credentialsSecretName: props.credentialsSecretName,
-          apiBaseUrl: props.apiBaseUrl ?? CAMPAIGN_PRODUCTION_API_URL,
-          ...(props.verifyMailingId === undefined ? {} : { verifyMailingId: String(props.verifyMailingId) }),
-          endpointKeyRotation: String(props.endpointKeyRotation ?? 0),
-        },
+          apiBaseUrl: props.apiBaseUrl,
+          verifyMailingId: props.verifyMailingId,
+          endpointKeyRotation: props.endpointKeyRotation ?? 0,
+        }),
       });
       resource.node.addDependency(props.apiStage, ...(props.waitFor ?? []));
       return {

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEvent, Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { EVENT_STATUS, EVENT_TABLE_ATTRIBUTES } from '../../functions/shared/contracts/event-table.js';
 import { CAMPAIGN_SENDER_CIDR } from '../../infra/config.js';
 import { type ApiGatewayAdapter, startApiGatewayAdapter } from '../api-gateway-adapter.js';
 import { type StreamDriver, startStreamDriver } from '../stream-driver.js';
@@ -87,9 +88,9 @@ export function startFanOut(opts: FanOutOptions): StreamDriver {
   const mapping = opts.model.fanOutMapping;
   const passesFilter = compileFilterCriteria(mapping.filterPatterns);
   const filter = (record: DynamoDBRecord) => {
-    const status = record.dynamodb?.NewImage?.status?.S;
-    if (record.eventName === 'INSERT' && status === 'accepted') counters.storedAccepted++;
-    if (record.eventName === 'INSERT' && status === 'quarantined') counters.storedQuarantined++;
+    const status = record.dynamodb?.NewImage?.[EVENT_TABLE_ATTRIBUTES.status]?.S;
+    if (record.eventName === 'INSERT' && status === EVENT_STATUS.accepted) counters.storedAccepted++;
+    if (record.eventName === 'INSERT' && status === EVENT_STATUS.quarantined) counters.storedQuarantined++;
     if (record.eventName === 'MODIFY') counters.redeliveredRecords++;
     return passesFilter(record);
   };

@@ -5,7 +5,7 @@ import {
   type ScanCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { EVENT_STATUS } from '../../functions/shared/events/stored-event.js';
+import { EVENT_STATUS, EVENT_TABLE_ATTRIBUTES } from '../../functions/shared/contracts/event-table.js';
 import { toLambdaRecord } from '../../functions/shared/events/stream-record.js';
 import { type StreamBatchInfo, streamArnParts } from './on-failure-record.js';
 
@@ -62,7 +62,7 @@ export async function scanAcceptedEvents(
         TableName: tableName,
         ConsistentRead: true,
         FilterExpression: '#status = :accepted AND #receivedAt BETWEEN :from AND :to',
-        ExpressionAttributeNames: { '#status': 'status', '#receivedAt': 'receivedAt' },
+        ExpressionAttributeNames: { '#status': EVENT_TABLE_ATTRIBUTES.status, '#receivedAt': 'receivedAt' },
         ExpressionAttributeValues: {
           ':accepted': { S: EVENT_STATUS.accepted },
           ':from': { S: window.from },

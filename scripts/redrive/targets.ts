@@ -3,8 +3,8 @@ import {
   DescribeStacksCommand,
   type DescribeStacksCommandOutput,
 } from '@aws-sdk/client-cloudformation';
-import { parseTopicArns } from '../../functions/fan-out/topic-arns.js';
 import { CAMPAIGN_EVENT_TYPES, type CampaignEventType } from '../../functions/shared/campaign-event-types.js';
+import { ENV } from '../../functions/shared/contracts/environment.js';
 
 /** What the replay reads and writes. */
 export interface RedriveTargets {
@@ -76,9 +76,9 @@ export function resolveTargets(inputs: TargetInputs): RedriveTargets {
   let topicArns: ReadonlyMap<CampaignEventType, string>;
   if (inputs.topicArnsJson !== undefined) {
     try {
-      topicArns = parseTopicArns(inputs.topicArnsJson);
+      topicArns = ENV.topicArns.parse(inputs.topicArnsJson);
     } catch (error) {
-      throw new TargetError(`--topic-arns: ${(error as Error).message.replace(/^TOPIC_ARNS:? ?/, '')}`);
+      throw new TargetError(`--topic-arns: ${(error as Error).message}`);
     }
   } else {
     const fromOutputs = new Map<CampaignEventType, string>();

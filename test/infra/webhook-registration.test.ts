@@ -39,9 +39,10 @@ function build(app: App, overrides: Partial<WebhookRegistrationProps> = {}): Fix
     credentialsSecretName: 'campaign-events/campaign-api',
     apiStage: api.deploymentStage,
     metricsNamespace: 'CampaignEvents',
+    apiBaseUrl: 'https://api.campaign.episerver.net/rest',
     verifyMailingId: 900001,
     ...overrides,
-  });
+  } as WebhookRegistrationProps);
   return { stack, registration, api };
 }
 
@@ -137,6 +138,7 @@ describe('WebhookRegistration', () => {
       apiStage: api.deploymentStage,
       waitFor: [extra],
       metricsNamespace: 'CampaignEvents',
+      apiBaseUrl: 'https://api.campaign.episerver.net/rest',
     });
     const template = Template.fromStack(stack);
     const [resource] = Object.values(template.findResources('Custom::CampaignWebhooks'));

@@ -4,6 +4,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { SNSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ENV } from '../../functions/shared/contracts/environment.js';
 import { Alerting } from '../../infra/constructs/alerting.js';
 import { closeServer, LOOPBACK_HOST, listen } from '../../local/free-port.js';
 import {
@@ -56,8 +57,8 @@ describe('alert path: alarm -> formatter -> alerts topic -> email and Slack', ()
     // fresh modules, and the environment kept until the end of the file.
     vi.stubEnv('AWS_ENDPOINT_URL_SNS', sns.endpoint);
     vi.stubEnv('AWS_ENDPOINT_URL_SECRETS_MANAGER', secrets.endpoint);
-    vi.stubEnv('ALERTS_TOPIC_ARN', alertsTopicArn);
-    vi.stubEnv('SLACK_WEBHOOK_SECRET_NAME', 'campaign-events/slack-webhook');
+    vi.stubEnv(ENV.alertsTopicArn.name, alertsTopicArn);
+    vi.stubEnv(ENV.slackWebhookSecretName.name, 'campaign-events/slack-webhook');
     vi.resetModules();
     const formatter = await import('../../functions/alarm-formatter/handler.js');
     const slackSender = await import('../../functions/slack-notifier/handler.js');

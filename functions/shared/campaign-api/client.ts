@@ -1,5 +1,6 @@
+import { CAMPAIGN_PRODUCTION_API_URL } from '../contracts/campaign-api.js';
 import { ConcurrencyLimiter } from './concurrency.js';
-import { CAMPAIGN_PRODUCTION_API_URL, DEFAULT_MAX_CONCURRENCY } from './constants.js';
+import { DEFAULT_MAX_CONCURRENCY } from './constants.js';
 import { CampaignApiError, type CampaignFailureKind, campaignMessageFrom, redact } from './errors.js';
 import { readVerifyResults, readWebhook, readWebhookList } from './response-schemas.js';
 import {

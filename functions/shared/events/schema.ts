@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { type CampaignEventType, isCampaignEventType, toEventType } from '../campaign-event-types.js';
+import { type CampaignEventType, toEventType } from '../campaign-event-types.js';
 import { isRawJsonNumber, type RawJsonNumber, rawJsonText } from './lossless-json.js';
 
 /**
@@ -257,21 +257,4 @@ export function mediaTypeOf(event: Readonly<Record<string, unknown>>): string | 
   if (addresses === null || typeof addresses !== 'object' || Array.isArray(addresses)) return undefined;
   const keys = Object.keys(addresses);
   return keys.length === 1 && MEDIA_TYPE_NAME.test(keys[0] as string) ? keys[0] : undefined;
-}
-
-/** Parses the comma-separated EVENT_TYPES list, naming any entry that is not a registration type name. */
-export function parseEventTypeList(list: string): CampaignEventType[] {
-  const names = list
-    .split(',')
-    .map((name) => name.trim())
-    .filter((name) => name !== '');
-  const unknown = names.filter((name) => !isCampaignEventType(name));
-  if (unknown.length > 0 || names.length === 0) {
-    throw new Error(
-      `EVENT_TYPES must list Campaign registration type names, comma-separated; not recognized: ${
-        unknown.join(', ') || '(empty list)'
-      }`,
-    );
-  }
-  return names as CampaignEventType[];
 }

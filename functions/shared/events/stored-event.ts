@@ -1,6 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { AttributeValue as StreamAttributeValue } from 'aws-lambda';
 import { type CampaignEventType, isCampaignEventType } from '../campaign-event-types.js';
+import { EVENT_STATUS, EVENT_TABLE_ATTRIBUTES } from '../contracts/event-table.js';
 import { fromAttributeMap, itemBytes, toAttributeMap, toAttributeValue } from './attribute-values.js';
 import { eventKeyFor, quarantineKeyFor } from './event-key.js';
 import type { CampaignEventRecord } from './schema.js';
@@ -8,7 +9,8 @@ import type { CampaignEventRecord } from './schema.js';
 /**
  * The table item of one event, and the message the fan-out publishes from it.
  *
- * Attribute names are a contract with the stack (stream filter on `status`, TTL on `expiresAt`):
+ * Attribute names are a contract with the stack (contracts/event-table.ts: key `eventKey`, stream filter
+ * on `status`, TTL on `expiresAt`):
  * - every item: `eventKey` (S, partition key), `status` ('accepted' | 'quarantined'), `raw` (S: the
  *   event's JSON text as received, re-serialized without whitespace), `receivedAt` (ISO-8601),
  *   `expiresAt` (N: epoch seconds, TTL);
@@ -18,7 +20,6 @@ import type { CampaignEventRecord } from './schema.js';
  *   `eventType` / `clientId` when they could be read, `rawTruncated` (BOOL) and `rawBytes` (N) when the
  *   raw text was cut to fit an item.
  */
-export const EVENT_STATUS = { accepted: 'accepted', quarantined: 'quarantined' } as const;
 
 /**
  * Largest accepted event, as JSON bytes. An item holds the event twice (map and raw text) under
@@ -70,6 +71,9 @@ export interface QuarantinedEventItem {
 }
 
 export type EventItem = AcceptedEventItem | QuarantinedEventItem;
+
+// The table's key, TTL and status attributes are properties of every item (a rename breaks the build).
+EVENT_TABLE_ATTRIBUTES satisfies Record<string, keyof AcceptedEventItem & keyof QuarantinedEventItem>;
 
 export interface ItemTimes {
   readonly receivedAt: Date;

@@ -6,13 +6,8 @@ import {
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVENT_TABLE_ATTRIBUTES } from '../../../infra/constructs/event-table.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../../local/dynamodb-local.js';
-import {
-  createEventTable,
-  EVENT_TABLE_PARTITION_KEY,
-  EVENT_TABLE_TTL_ATTRIBUTE,
-} from '../../../local/event-table.js';
+import { createEventTable } from '../../../local/event-table.js';
 
 describe('createEventTable', () => {
   let dynamo: DynamoDbLocal;
@@ -25,11 +20,6 @@ describe('createEventTable', () => {
   afterAll(async () => {
     client?.destroy();
     await dynamo?.stop();
-  });
-
-  it('uses the attribute names the CDK construct declares', () => {
-    expect(EVENT_TABLE_PARTITION_KEY).toBe(EVENT_TABLE_ATTRIBUTES.partitionKey);
-    expect(EVENT_TABLE_TTL_ATTRIBUTE).toBe(EVENT_TABLE_ATTRIBUTES.timeToLive);
   });
 
   it('creates an ACTIVE on-demand table keyed by eventKey only, with a NEW_IMAGE stream and TTL on expiresAt', async () => {

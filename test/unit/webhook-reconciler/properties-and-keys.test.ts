@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseResourceProperties } from '../../../functions/shared/contracts/webhook-resource.js';
 import { parseEndpointKeySecret } from '../../../functions/shared/endpoint-key-secret.js';
 import {
   generateEndpointKey,
@@ -7,7 +8,6 @@ import {
   serializeEndpointKeys,
 } from '../../../functions/webhook-reconciler/endpoint-key.js';
 import { physicalIdFor } from '../../../functions/webhook-reconciler/lifecycle.js';
-import { parseResourceProperties } from '../../../functions/webhook-reconciler/resource-properties.js';
 
 const raw = {
   ServiceToken: 'arn:aws:lambda:eu-central-1:123456789012:function:provider',

@@ -7,7 +7,6 @@ import {
   eventTimeOf,
   MAILING_EVENT_TYPES,
   mediaTypeOf,
-  parseEventTypeList,
   readableFields,
 } from '../../../../functions/shared/events/schema.js';
 import { CampaignEventFactory } from '../../../../local/campaign-simulator/event-factory.js';
@@ -209,13 +208,5 @@ describe('mediaTypeOf', () => {
     expect(mediaTypeOf({ mediaTypesToAddresses: { SMS: '+491', EMAIL: 'a@b' } })).toBeUndefined();
     expect(mediaTypeOf({ mediaType: 'a@example.com' })).toBeUndefined();
     expect(mediaTypeOf({})).toBeUndefined();
-  });
-});
-
-describe('parseEventTypeList', () => {
-  it('parses registration names and names unknown ones', () => {
-    expect(parseEventTypeList('open, click,bounce')).toEqual(['open', 'click', 'bounce']);
-    expect(() => parseEventTypeList('open,archived,teleport')).toThrow(/not recognized: archived, teleport/);
-    expect(() => parseEventTypeList(' , ')).toThrow(/empty list/);
   });
 });

@@ -1,5 +1,19 @@
 import * as v from 'valibot';
-import { CAMPAIGN_EVENT_TYPES, type CampaignEventType } from '../shared/campaign-event-types.js';
+import { CAMPAIGN_EVENT_TYPES, type CampaignEventType } from '../campaign-event-types.js';
+
+/**
+ * The Campaign webhooks custom resource (one per Campaign client) as infra declares it and the
+ * webhook-reconciler reads it: its type, its properties and the attributes it returns.
+ */
+export const WEBHOOK_RESOURCE_TYPE = 'Custom::CampaignWebhooks';
+
+/** Names of the attributes the resource returns (Fn::GetAtt). */
+export const WEBHOOK_ATTRIBUTES = {
+  clientId: 'ClientId',
+  webhookIds: 'WebhookIds',
+  verification: 'Verification',
+  changes: 'Changes',
+} as const;
 
 /**
  * The custom resource's properties. CloudFormation hands every scalar over as a string, so numbers are
@@ -40,6 +54,26 @@ const PropertiesSchema = v.looseObject({
   verifyMailingId: v.optional(v.union([v.literal(''), Positive])),
   endpointKeyRotation: v.optional(v.pipe(IntegerLike, v.minValue(0)), 0),
 });
+
+/**
+ * The properties as infra writes them: every scalar a string (as CloudFormation hands them over anyway),
+ * no `verifyMailingId` when verification is off. Values may be CDK tokens.
+ */
+export function formatResourceProperties(
+  props: WebhookResourceProperties,
+): Record<string, string | string[]> {
+  return {
+    clientId: String(props.clientId),
+    eventTypes: [...props.eventTypes],
+    targetUrl: props.targetUrl,
+    authHeaderName: props.authHeaderName,
+    endpointKeySecretArn: props.endpointKeySecretArn,
+    credentialsSecretName: props.credentialsSecretName,
+    apiBaseUrl: props.apiBaseUrl,
+    ...(props.verifyMailingId === undefined ? {} : { verifyMailingId: String(props.verifyMailingId) }),
+    endpointKeyRotation: String(props.endpointKeyRotation),
+  };
+}
 
 export class PropertiesError extends Error {
   override readonly name = 'PropertiesError';

@@ -1,0 +1,63 @@
+import { type CampaignEventType, isCampaignEventType } from '../campaign-event-types.js';
+
+/** Parsers and formatters of environment values; a parser's message follows "Environment variable NAME: ". */
+
+export function text(raw: string): string {
+  return raw;
+}
+
+export function positiveInteger(raw: string): number {
+  const value = Number(raw);
+  if (!/^\s*\d+\s*$/.test(raw) || !Number.isSafeInteger(value) || value < 1) {
+    throw new Error(`must be a positive integer, got "${raw}"`);
+  }
+  return value;
+}
+
+/** A comma-separated list of registration type names, e.g. `sent,bounce`. */
+export function eventTypeList(raw: string): readonly CampaignEventType[] {
+  const names = raw
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  const unknown = names.filter((name) => !isCampaignEventType(name));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new Error(
+      `must list Campaign registration type names, comma-separated; not recognized: ${
+        unknown.join(', ') || '(empty list)'
+      }`,
+    );
+  }
+  return names as CampaignEventType[];
+}
+
+export function formatEventTypeList(types: readonly CampaignEventType[]): string {
+  return types.join(',');
+}
+
+/** A JSON object of registration type name -> SNS topic ARN. */
+export function topicArnMap(raw: string): ReadonlyMap<CampaignEventType, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new Error('must be a JSON object of event type -> topic ARN; it is not JSON');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new Error('must be a JSON object of event type -> topic ARN');
+  }
+  const topics = new Map<CampaignEventType, string>();
+  for (const [type, arn] of Object.entries(parsed)) {
+    if (!isCampaignEventType(type)) throw new Error(`"${type}" is not a Campaign event type`);
+    if (typeof arn !== 'string' || !arn.startsWith('arn:')) {
+      throw new Error(`the topic of "${type}" must be an ARN string`);
+    }
+    topics.set(type, arn);
+  }
+  return topics;
+}
+
+/** JSON of the map; token strings (CDK) pass through as strings and are resolved in the template. */
+export function formatTopicArnMap(topics: ReadonlyMap<CampaignEventType, string>): string {
+  return JSON.stringify(Object.fromEntries(topics));
+}
