@@ -26,7 +26,7 @@ describe('npm run stack-trace: a deployed bundle’s stack trace, resolved offli
     const result = resolveStackTrace(trace, loadSourceMap(bundleAt('IngestApi/IngestFunction')), ROOT);
     expect(result.positions).toBeGreaterThan(1);
     expect(result.resolved).toBe(result.positions);
-    expect(result.text).toMatch(/at \S+ \(functions\/shared\/env\.ts:\d+:\d+\)/);
+    expect(result.text).toMatch(/at \S+ \(functions\/shared\/contracts\/env\.ts:\d+:\d+\)/);
     expect(result.text).toMatch(/functions\/ingest\/handler\.ts:\d+:\d+/);
   });
 
