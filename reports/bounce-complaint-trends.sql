@@ -1,7 +1,19 @@
 -- Bounce and complaint trends: per UTC day received, sent events, bounces (hard, soft, unknown) and spam
 -- complaints, with the rates per sent event of that day.
 -- Parameters: :from, :to (UTC dates received, 'yyyy-MM-dd', inclusive), :mailing (a mailing id, or NULL for all).
-WITH events AS (
+WITH archived AS (
+  -- Each event once: SNS and Firehose deliver at least once, and a replay publishes an event again.
+  SELECT
+    dt,
+    event_type,
+    event,
+    row_number() OVER (PARTITION BY event_key ORDER BY received_at) AS copy_number
+  FROM campaign_events
+  WHERE dt BETWEEN :from AND :to
+    AND event_type IN ('sent', 'bounce', 'spamcomplaint')
+    AND mailing_id = COALESCE(CAST(:mailing AS bigint), mailing_id)
+),
+events AS (
   SELECT
     dt,
     event_type,
@@ -17,10 +29,8 @@ WITH events AS (
         json_extract_scalar(event, '$.category'))), '_', ''), '-', ''), ' ', '') IN ('soft', 'softbounce') THEN 'soft'
       ELSE 'unknown'
     END AS bounce_category
-  FROM campaign_events
-  WHERE dt BETWEEN :from AND :to
-    AND event_type IN ('sent', 'bounce', 'spamcomplaint')
-    AND mailing_id = COALESCE(CAST(:mailing AS bigint), mailing_id)
+  FROM archived
+  WHERE copy_number = 1
 ),
 daily AS (
   SELECT

@@ -6,7 +6,21 @@
 --   affinity = score / the recipient's score over every media type (0..1; NULL when that is 0)
 -- The media type is the event's mediaType, else the only key of its mediaTypesToAddresses, else 'unknown'.
 -- Parameters: :from, :to (UTC dates received, 'yyyy-MM-dd', inclusive), :mailing (a mailing id, or NULL for all).
-WITH engagements AS (
+WITH archived AS (
+  -- Each event once: SNS and Firehose deliver at least once, and a replay publishes an event again.
+  SELECT
+    recipient_id,
+    event_type,
+    received_at,
+    event,
+    row_number() OVER (PARTITION BY event_key ORDER BY received_at) AS copy_number
+  FROM campaign_events
+  WHERE dt BETWEEN :from AND :to
+    AND event_type IN ('open', 'click')
+    AND mailing_id = COALESCE(CAST(:mailing AS bigint), mailing_id)
+    AND recipient_id IS NOT NULL
+),
+engagements AS (
   SELECT
     recipient_id,
     COALESCE(
@@ -20,11 +34,8 @@ WITH engagements AS (
     received_at,
     CAST(date_diff('second', received_at, CAST(CAST(:to AS date) + INTERVAL '1' DAY AS timestamp)) AS double)
       / 86400 AS age_days
-  FROM campaign_events
-  WHERE dt BETWEEN :from AND :to
-    AND event_type IN ('open', 'click')
-    AND mailing_id = COALESCE(CAST(:mailing AS bigint), mailing_id)
-    AND recipient_id IS NOT NULL
+  FROM archived
+  WHERE copy_number = 1
 ),
 scored AS (
   SELECT

@@ -2,7 +2,19 @@
 -- event of the mailing: a dispatch pause or an outage), and the delay from the event's own time to its
 -- arrival, where the event has one (the first of created, timestamp, eventTime, date that is ISO-8601).
 -- Parameters: :from, :to (UTC dates received, 'yyyy-MM-dd', inclusive), :mailing (a mailing id, or NULL for all).
-WITH sent AS (
+WITH archived AS (
+  -- Each event once: SNS and Firehose deliver at least once, and a replay publishes an event again.
+  SELECT
+    mailing_id,
+    received_at,
+    event,
+    row_number() OVER (PARTITION BY event_key ORDER BY received_at) AS copy_number
+  FROM campaign_events
+  WHERE dt BETWEEN :from AND :to
+    AND event_type IN ('sent')
+    AND mailing_id = COALESCE(CAST(:mailing AS bigint), mailing_id)
+),
+sent AS (
   SELECT
     mailing_id,
     date_trunc('minute', received_at) AS sent_minute,
@@ -12,10 +24,8 @@ WITH sent AS (
       json_extract_scalar(event, '$.timestamp'),
       json_extract_scalar(event, '$.eventTime'),
       json_extract_scalar(event, '$.date')))) AS event_time
-  FROM campaign_events
-  WHERE dt BETWEEN :from AND :to
-    AND event_type IN ('sent')
-    AND mailing_id = COALESCE(CAST(:mailing AS bigint), mailing_id)
+  FROM archived
+  WHERE copy_number = 1
 ),
 per_minute AS (
   SELECT

@@ -4,7 +4,21 @@
 -- Delivered = sent - bounced (at least 0). Open, click, unsubscribe and complaint rates are per delivered;
 -- click-to-open is unique clickers per unique opener. A unique recipient is the recipient id (an event
 -- without one counts once by itself).
-WITH events AS (
+WITH archived AS (
+  -- Each event once: SNS and Firehose deliver at least once, and a replay publishes an event again.
+  SELECT
+    event_key,
+    event_type,
+    mailing_id,
+    recipient_id,
+    event,
+    row_number() OVER (PARTITION BY event_key ORDER BY received_at) AS copy_number
+  FROM campaign_events
+  WHERE dt BETWEEN :from AND :to
+    AND event_type IN ('sent', 'bounce', 'open', 'click', 'unsubscribe', 'spamcomplaint')
+    AND mailing_id = COALESCE(CAST(:mailing AS bigint), mailing_id)
+),
+events AS (
   SELECT
     event_type,
     mailing_id,
@@ -21,10 +35,8 @@ WITH events AS (
         json_extract_scalar(event, '$.category'))), '_', ''), '-', ''), ' ', '') IN ('soft', 'softbounce') THEN 'soft'
       ELSE 'unknown'
     END AS bounce_category
-  FROM campaign_events
-  WHERE dt BETWEEN :from AND :to
-    AND event_type IN ('sent', 'bounce', 'open', 'click', 'unsubscribe', 'spamcomplaint')
-    AND mailing_id = COALESCE(CAST(:mailing AS bigint), mailing_id)
+  FROM archived
+  WHERE copy_number = 1
 ),
 counts AS (
   SELECT

@@ -117,6 +117,7 @@ function scenario(): string[] {
   return messages;
 }
 
+const messages = scenario();
 let dir: string;
 let firehose: ArchiveFirehose;
 const metrics: MetricDatum[] = [];
@@ -135,7 +136,11 @@ beforeAll(async () => {
     flushIntervalMs: 0,
     onMetric: (datum) => void metrics.push(datum),
   });
-  for (const body of scenario()) firehose.accept(body);
+  for (const body of messages) firehose.accept(body);
+  // At-least-once delivery and replays: the same message again, and an open published again later.
+  firehose.accept(messages[0] as string);
+  const open = JSON.parse(messages.find((body) => body.includes('"eventType":"open"')) as string);
+  firehose.accept(JSON.stringify({ ...open, receivedAt: '2026-12-01T20:00:00.000Z' }));
   firehose.accept('not json');
   firehose.accept(
     message('sent', at('10:07:00'), { mailingId: M1 }).replace('"clientId":100001', '"clientId":"one"'),
@@ -170,7 +175,7 @@ describe('the local archive layout', () => {
     const record = JSON.parse(readFileSync(path.join(dir, conversion), 'utf8'));
     expect(record.errorCode).toBe('DataFormatConversion.InvalidSchema');
     expect(Buffer.from(record.rawData, 'base64').toString()).toContain('"clientId":"one"');
-    expect(firehose.stats).toMatchObject({ failed: 2, records: scenario().length });
+    expect(firehose.stats).toMatchObject({ failed: 2, records: messages.length + 2 });
   });
 
   it('reports the AWS/Firehose metrics the archive alarms read', () => {
@@ -190,7 +195,7 @@ describe('the local archive layout', () => {
   });
 });
 
-describe('reports on DuckDB', () => {
+describe('reports on DuckDB (each event counted once, however often it was delivered)', () => {
   it('mailing-performance: counts, unique recipients and rates per mailing', async () => {
     const { rows } = await runReport(dir, 'mailing-performance', window);
     expect(rows).toEqual([

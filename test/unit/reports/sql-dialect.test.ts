@@ -29,6 +29,7 @@ const TRINO_FUNCTIONS_USED = new Set([
   'power',
   'replace',
   'round',
+  'row_number',
   'sum',
   'try',
 ]);
