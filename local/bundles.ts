@@ -32,6 +32,8 @@ export interface SynthesizeOptions {
   readonly stackId?: string;
   readonly region?: string;
   readonly accountId?: string;
+  /** Adds more stacks to the app before synthesis (the benchmark's SDK-only floor functions). */
+  readonly extend?: (app: App) => void;
 }
 
 /** Synthesizes the stack with real bundling into `outdir` (takes seconds: esbuild runs per function). */
@@ -45,6 +47,7 @@ export function synthesizeBundles(config: Config, opts: SynthesizeOptions): Map<
     config,
     env: { account: opts.accountId ?? '123456789012', region: opts.region ?? 'eu-central-1' },
   });
+  opts.extend?.(app);
   app.synth();
   return readBundles(opts.outdir);
 }

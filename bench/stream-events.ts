@@ -1,0 +1,65 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBRecord } from 'aws-lambda';
+import { toLambdaRecord } from '../functions/shared/events/stream-record.js';
+import { startDynamoDbLocal } from '../local/dynamodb-local.js';
+import { createEventTable } from '../local/event-table.js';
+import { compileFilterCriteria } from '../local/run/lambda-event-filter.js';
+import { REGION } from './lambda-environment.js';
+
+/**
+ * Real stream records for the fan-out: `store` runs the shipped ingest bundle against DynamoDB Local (it
+ * writes exactly what it writes in AWS), the table's stream is read back through the Streams API and
+ * turned into Lambda's event records, and the event source mapping's filter criteria (from the template)
+ * keep what Lambda would deliver.
+ */
+export async function streamRecordsFromIngest(
+  store: (dynamoEndpoint: string, tableName: string) => Promise<void>,
+  filterPatterns: readonly string[],
+): Promise<DynamoDBRecord[]> {
+  const dynamo = await startDynamoDbLocal();
+  const local = {
+    endpoint: dynamo.endpoint,
+    region: REGION,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  };
+  const client = new DynamoDBClient(local);
+  const streams = new DynamoDBStreamsClient(local);
+  try {
+    const { tableName, streamArn } = await createEventTable(client, 'bench-events');
+    await store(dynamo.endpoint, tableName);
+    const passes = compileFilterCriteria(filterPatterns);
+    const records: DynamoDBRecord[] = [];
+    const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
+    for (const shard of StreamDescription?.Shards ?? []) {
+      let iterator = (
+        await streams.send(
+          new GetShardIteratorCommand({
+            StreamArn: streamArn,
+            ShardId: shard.ShardId,
+            ShardIteratorType: 'TRIM_HORIZON',
+          }),
+        )
+      ).ShardIterator;
+      while (iterator !== undefined) {
+        const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+        for (const record of page.Records ?? []) {
+          const lambdaRecord = toLambdaRecord(record, streamArn, REGION);
+          if (passes(lambdaRecord)) records.push(lambdaRecord);
+        }
+        if ((page.Records ?? []).length === 0) break;
+        iterator = page.NextShardIterator;
+      }
+    }
+    return records;
+  } finally {
+    client.destroy();
+    streams.destroy();
+    await dynamo.stop();
+  }
+}
