@@ -48,10 +48,10 @@ const ApiSchema = v.pipe(
     maxBodyBytes: v.optional(v.pipe(positiveInt, v.maxValue(5_500_000)), 5_000_000),
     /** Most events accepted in one batch. */
     maxEventsPerBatch: v.optional(positiveInt, 10_000),
-    /** Stage throttling: steady requests per second. */
-    throttlingRateLimit: v.optional(positiveInt, 50),
-    /** Stage throttling: burst size. */
-    throttlingBurstLimit: v.optional(positiveInt, 100),
+    /** Stage throttling, steady requests per second: 2× the documented peak at one event per request (docs/SIZING.md). */
+    throttlingRateLimit: v.optional(positiveInt, 2000),
+    /** Stage throttling, burst size: at most what a new on-demand table writes at once (docs/SIZING.md). */
+    throttlingBurstLimit: v.optional(positiveInt, 4000),
     /**
      * Set the region's API Gateway CloudWatch role (AWS::ApiGateway::Account, needed for access logs).
      * Turn off when the account already manages that setting elsewhere (e.g. a landing zone).

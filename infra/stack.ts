@@ -146,6 +146,7 @@ export class CampaignEventsStack extends Stack {
       thresholds: config.alerts.thresholds,
       dispatchSilence: config.alerts.dispatchSilence,
       apiStage: this.restApi.deploymentStage,
+      apiThrottledRequests: ingestApi.throttledRequests,
       fanOutFunction: this.fanOutFunction,
       // Every project function except the alarm formatter (Alerting alarms it); new functions go here.
       watchedFunctions: [

@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -34,6 +35,8 @@ export class IngestApi extends Construct {
   readonly restApi: apigateway.RestApi;
   readonly ingestFunction: ProjectFunction;
   readonly accessLogs: logs.LogGroup;
+  /** Requests answered 429 (stage or account throttling), counted from the access logs: API Gateway has no such metric. */
+  readonly throttledRequests: cloudwatch.Metric;
   /** URL Campaign posts to: https://<id>.execute-api.<region>.amazonaws.com/prod/events */
   readonly endpointUrl: string;
 
@@ -67,6 +70,14 @@ export class IngestApi extends Construct {
       retention: retentionFromDays(props.logRetentionDays),
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    this.throttledRequests = this.accessLogs
+      .addMetricFilter('ThrottledRequests', {
+        filterPattern: logs.FilterPattern.stringValue('$.status', '=', '429'),
+        metricNamespace: props.metricsNamespace,
+        metricName: 'ApiThrottledRequests',
+        metricValue: '1',
+      })
+      .metric({ statistic: 'Sum', period: Duration.minutes(5) });
 
     this.restApi = new apigateway.RestApi(this, 'RestApi', {
       restApiName: `${Stack.of(this).stackName}-campaign-webhooks`,

@@ -65,6 +65,11 @@ export interface MonitoringProps {
    */
   readonly apiStage?: apigateway.Stage;
   /**
+   * Requests the API answered 429 (IngestApi.throttledRequests): a critical alarm on any.
+   * @default no throttling alarm
+   */
+  readonly apiThrottledRequests?: cloudwatch.IMetric;
+  /**
    * The stream-reading fan-out function: iterator-age alarm and widget.
    * @default no iterator-age alarm
    */
@@ -118,6 +123,7 @@ export class Monitoring extends Construct {
     this.metrics = new CatalogMetrics(props.metricsNamespace);
 
     if (props.apiStage) this.apiAlarms(props.apiStage, props.thresholds);
+    if (props.apiThrottledRequests) this.throttlingAlarm(props.apiThrottledRequests);
     for (const watched of props.watchedFunctions ?? []) this.functionAlarms(watched, props.thresholds);
     if (props.fanOutFunction) this.iteratorAgeAlarm(props.fanOutFunction, props.thresholds);
     for (const watched of props.deadLetterQueues ?? []) this.deadLetterAlarm(watched);
@@ -183,6 +189,24 @@ export class Monitoring extends Construct {
         metric: rate(stage.metricClientError({ period: ALARM_PERIOD, statistic: 'Sum' }), '4XX rate (%)'),
         threshold: thresholds.ingest4xxRatePercent,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      },
+      this.router,
+    );
+  }
+
+  private throttlingAlarm(throttled: cloudwatch.IMetric): void {
+    this.alarm(
+      {
+        slug: 'ingest-throttled',
+        severity: 'critical',
+        title: 'Ingest API throttled webhook requests (429)',
+        meaning:
+          'API Gateway refused Campaign batches with 429 (stage throttle or account limit): each is a batch Campaign must retry, under a retry policy it does not document, so events may be lost.',
+        firstAction:
+          'Compare the API request rate on the dashboard with api.throttlingRateLimit / throttlingBurstLimit (docs/SIZING.md), raise them and deploy; check the account-level API Gateway quota.',
+        metric: throttled,
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       },
       this.router,
     );

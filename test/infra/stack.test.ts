@@ -47,8 +47,8 @@ describe('ingest API', () => {
       },
       MethodSettings: [
         Match.objectLike({
-          ThrottlingRateLimit: 50,
-          ThrottlingBurstLimit: 100,
+          ThrottlingRateLimit: 2000,
+          ThrottlingBurstLimit: 4000,
           LoggingLevel: 'ERROR',
           DataTraceEnabled: false,
         }),

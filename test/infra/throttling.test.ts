@@ -1,0 +1,40 @@
+import type { CfnElement } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../infra/config.js';
+import { synthStack } from '../support/synth.js';
+
+describe('API throttling', () => {
+  const { stack, template } = synthStack();
+  const alarmTopic = stack.getLogicalId(stack.alerting.alarmTopic.node.defaultChild as CfnElement);
+
+  it('defaults to the sized stage limits (docs/SIZING.md): 2,000 requests/s, bursts of 4,000', () => {
+    const { api } = parseConfig({ campaign: { clientIds: [1] } });
+    expect([api.throttlingRateLimit, api.throttlingBurstLimit]).toEqual([2000, 4000]);
+  });
+
+  it('counts every 429 in the access logs, whose status field is the string the filter compares', () => {
+    const stage = Object.values(template.findResources('AWS::ApiGateway::Stage'))[0];
+    expect(stage?.Properties.AccessLogSetting.Format).toContain('"status":"$context.status"');
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      LogGroupName: { Ref: stage?.Properties.AccessLogSetting.DestinationArn['Fn::GetAtt'][0] },
+      FilterPattern: '{ $.status = "429" }',
+      MetricTransformations: [
+        { MetricName: 'ApiThrottledRequests', MetricNamespace: 'CampaignEvents', MetricValue: '1' },
+      ],
+    });
+  });
+
+  it('alarms critically on any throttled request, through the alerting path', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'TestStack-critical-ingest-throttled',
+      MetricName: 'ApiThrottledRequests',
+      Namespace: 'CampaignEvents',
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: alarmTopic }],
+    });
+  });
+});
