@@ -8,9 +8,14 @@ export const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
  * Runs `node <script> <args>` with exactly `env` (no tsx: the script strips its own types) and returns
  * what it wrote to file descriptor 3, parsed. Its stdout (a handler's logs) is drained and discarded.
  */
-export function runNode<T>(script: string, args: readonly string[], env: Record<string, string>): Promise<T> {
+export function runNode<T>(
+  script: string,
+  args: readonly string[],
+  env: Record<string, string>,
+  nodeOptions: readonly string[] = [],
+): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(BENCH_DIR, script), ...args], {
+    const child = spawn(process.execPath, [...nodeOptions, path.join(BENCH_DIR, script), ...args], {
       env,
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     });

@@ -12,7 +12,7 @@
  * CPU is process.cpuUsage() of the measuring process (the stub's work is not in it). Every ratio is the
  * median of paired samples taken side by side, so the machine's load of the moment cancels out.
  *
- * Options: --init-rounds 21  --rounds 15  --sample-ms 20  --sns-latency-ms 20  --markdown
+ * Options: --init-rounds 21  --rounds 15  --sample-ms 20  --sns-latency-ms 20  --profile (where the CPU goes)
  */
 import { execSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,6 +24,7 @@ import { ENDPOINT_KEY, fanOutCase, ingestCase, MIXED_TYPES } from './cases.js';
 import { benchInit, initReport } from './init.js';
 import { fanOutFilterPatterns, lambdaEnvironment } from './lambda-environment.js';
 import { startStub } from './processes.js';
+import { profileHandler, profileReport } from './profile.js';
 import { sizingReport } from './sizing.js';
 import { streamRecordsFromIngest } from './stream-events.js';
 import { runWorker, warmReport } from './warm.js';
@@ -34,6 +35,7 @@ const { values: options } = parseArgs({
     rounds: { type: 'string', default: '15' },
     'sample-ms': { type: 'string', default: '20' },
     'sns-latency-ms': { type: 'string', default: '20' },
+    profile: { type: 'boolean', default: false },
   },
 });
 
@@ -106,6 +108,30 @@ try {
     ...measure,
   });
 
+  const profiles: string[] = [];
+  if (options.profile) {
+    process.stderr.write('Profiles...\n');
+    const ingestShares = await profileHandler(
+      'ingest',
+      bundles.ingest,
+      ingestEnv,
+      ingestCase('bounce', 100, ['bounce'], 100),
+      3000,
+    );
+    const fanOutShares = await profileHandler(
+      'fanOut',
+      bundles.fanOut,
+      fanOutEnv,
+      fanOutCase('bounce', records.slice(0, 100)),
+      3000,
+    );
+    profiles.push(
+      profileReport('ingest, 100 events', ingestShares),
+      '',
+      profileReport('fan-out, 100 records', fanOutShares),
+      '',
+    );
+  }
   header.push(`load after: ${load()}`);
   const fanOut100 = fanOut.results.find((r) => r.name === 'bounce' && r.events === 100);
   process.stdout.write(
@@ -122,6 +148,7 @@ try {
       '',
       fanOut100 === undefined ? '' : sizingReport(fanOut100, Number(options['sns-latency-ms'])),
       '',
+      ...profiles,
     ].join('\n'),
   );
 } finally {

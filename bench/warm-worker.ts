@@ -17,7 +17,7 @@ interface Case {
 }
 
 interface Spec {
-  readonly mode: 'measure' | 'invoke';
+  readonly mode: 'measure' | 'invoke' | 'profile';
   readonly kind: 'ingest' | 'fanOut';
   readonly handlerEntry: string;
   readonly floorEntry?: string;
@@ -138,9 +138,16 @@ async function measure(item: Case) {
   return { name: item.name, events: item.events, samples, logBytesPerEvent, awsCalls };
 }
 
+/** Runs the handler alone for `spec.sampleMicros` of CPU per case (under --cpu-prof, for the profile). */
+async function profile(item: Case): Promise<void> {
+  const start = cpu();
+  while (cpu() - start < spec.sampleMicros) await invoke(item);
+}
+
 const results = [];
 for (const item of spec.cases) {
   if (spec.mode === 'invoke') await invoke(item);
+  else if (spec.mode === 'profile') await profile(item);
   else results.push(await measure(item));
 }
 writeSync(3, JSON.stringify({ results, rssBytes: process.memoryUsage().rss }));

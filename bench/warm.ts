@@ -18,7 +18,9 @@ export interface WarmResult {
 
 export interface WorkerRun {
   readonly kind: 'ingest' | 'fanOut';
-  readonly mode: 'measure' | 'invoke';
+  readonly mode: 'measure' | 'invoke' | 'profile';
+  /** Extra `node` options, e.g. --cpu-prof. */
+  readonly nodeOptions?: readonly string[];
   readonly handler: FunctionBundle;
   readonly floor?: FunctionBundle;
   readonly env: Record<string, string>;
@@ -47,7 +49,7 @@ export async function runWorker(run: WorkerRun): Promise<{ results: WarmResult[]
     }),
   );
   try {
-    return await runNode('warm-worker.ts', [specFile], run.env);
+    return await runNode('warm-worker.ts', [specFile], run.env, run.nodeOptions);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

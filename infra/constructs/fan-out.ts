@@ -10,6 +10,10 @@ import type { EventTable } from './event-table.js';
 import type { EventTopics } from './event-topics.js';
 import { ProjectFunction } from './project-function.js';
 
+/** The fan-out's memory (CPU share) and concurrent batches per shard: see docs/SIZING.md. */
+export const FAN_OUT_MEMORY_MB = 512;
+export const FAN_OUT_PARALLELIZATION_FACTOR = 10;
+
 export interface FanOutProps {
   readonly eventTable: EventTable;
   readonly eventTopics: EventTopics;
@@ -48,7 +52,8 @@ export class FanOut extends Construct {
       description: 'Publishes stored Campaign events to their SNS topic per event type',
       metricsNamespace: props.metricsNamespace,
       logRetentionDays: props.logRetentionDays,
-      memorySize: 256,
+      // Sized by `npm run bench` (docs/SIZING.md): the cheapest memory whose shard throughput reaches 5× a partition's writes.
+      memorySize: FAN_OUT_MEMORY_MB,
       timeout: Duration.seconds(60),
     });
     props.eventTopics.bindPublisher(this.fanOutFunction);
@@ -81,7 +86,7 @@ export class FanOut extends Construct {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
         batchSize: 100,
         maxBatchingWindow: Duration.seconds(1),
-        parallelizationFactor: 2,
+        parallelizationFactor: FAN_OUT_PARALLELIZATION_FACTOR,
         bisectBatchOnError: true,
         retryAttempts: props.retryAttempts ?? 10,
         reportBatchItemFailures: true,

@@ -38,3 +38,17 @@ describe('API throttling', () => {
     });
   });
 });
+
+describe('fan-out sizing (docs/SIZING.md)', () => {
+  const { stack, template } = synthStack();
+  const fanOut = stack.getLogicalId(stack.fanOutFunction.node.defaultChild as CfnElement);
+
+  it('gives the fan-out 512 MB and reads each shard with 10 concurrent batches of up to 100 records', () => {
+    expect(template.findResources('AWS::Lambda::Function')[fanOut]?.Properties.MemorySize).toBe(512);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: fanOut },
+      ParallelizationFactor: 10,
+      BatchSize: 100,
+    });
+  });
+});
