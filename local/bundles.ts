@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import type { Config } from '../infra/config.js';
 import { SOURCE_MAPS_DIR } from '../infra/constructs/project-function.js';
+import { cdkJsonFeatureFlags } from '../infra/feature-flags.js';
 import { CampaignEventsStack } from '../infra/stack.js';
 
 /**
@@ -38,10 +39,15 @@ export interface SynthesizeOptions {
 
 /** Synthesizes the stack with real bundling into `outdir` (takes seconds: esbuild runs per function). */
 export function synthesizeBundles(config: Config, opts: SynthesizeOptions): Map<string, FunctionBundle> {
-  // Path and asset metadata, as the CLI adds them: they tie each function to its construct and its asset.
+  // cdk.json's feature flags, and path and asset metadata as the CLI adds them (they tie each function to
+  // its construct and its asset).
   const app = new App({
     outdir: opts.outdir,
-    context: { 'aws:cdk:enable-asset-metadata': true, 'aws:cdk:enable-path-metadata': true },
+    context: {
+      ...cdkJsonFeatureFlags(),
+      'aws:cdk:enable-asset-metadata': true,
+      'aws:cdk:enable-path-metadata': true,
+    },
   });
   new CampaignEventsStack(app, opts.stackId ?? config.stackName, {
     config,

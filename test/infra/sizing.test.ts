@@ -14,9 +14,12 @@ describe('API throttling', () => {
 
   it('counts every 429 in the access logs, whose status field is the string the filter compares', () => {
     const stage = Object.values(template.findResources('AWS::ApiGateway::Stage'))[0];
+    const accessLogs = Object.keys(template.findResources('AWS::Logs::LogGroup')).find((id) =>
+      id.startsWith('IngestApiAccessLogs'),
+    );
     expect(stage?.Properties.AccessLogSetting.Format).toContain('"status":"$context.status"');
     template.hasResourceProperties('AWS::Logs::MetricFilter', {
-      LogGroupName: { Ref: stage?.Properties.AccessLogSetting.DestinationArn['Fn::GetAtt'][0] },
+      LogGroupName: { Ref: accessLogs },
       FilterPattern: '{ $.status = "429" }',
       MetricTransformations: [
         { MetricName: 'ApiThrottledRequests', MetricNamespace: 'CampaignEvents', MetricValue: '1' },

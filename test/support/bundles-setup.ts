@@ -21,6 +21,7 @@ const INPUTS = [
   'local/bundles.ts',
   'test/support/bundles-config.ts',
   'package-lock.json',
+  'cdk.json',
 ];
 
 export default function setup(project: TestProject): void {
