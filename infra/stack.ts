@@ -175,7 +175,7 @@ export class CampaignEventsStack extends Stack {
                 severity: 'warning' as const,
                 meaning: 'SNS could not hand events to the archive delivery stream: the reports lack them.',
                 firstAction:
-                  'Check the delivery stream (throttling, its state), then send the parked messages to it again (README, "Reports").',
+                  'Check the delivery stream (throttling, its state), then send the parked messages to it again (README, "Reports": re-send).',
               },
             ]
           : []),

@@ -1,5 +1,10 @@
 import { TrinoSQL } from 'dt-sql-parser';
 import { describe, expect, it } from 'vitest';
+import {
+  BOUNCE_CATEGORY_FIELDS,
+  EVENT_TIME_FIELDS,
+  MEDIA_TYPE_FIELD,
+} from '../../../functions/shared/events/schema.js';
 import { positionalSql, REPORT_NAMES, reportSql } from '../../../reports/catalog.js';
 import { TRINO_COMPATIBILITY_MACROS } from '../../../scripts/report/duckdb-engine.js';
 
@@ -83,5 +88,15 @@ describe('report SQL', () => {
       text: '-- :from\nWHERE dt BETWEEN ? AND ? AND m = COALESCE(?, m) -- :to',
       parameters: ['from', 'to', 'mailing'],
     });
+  });
+
+  it('reads the event fields the ingest reads, in its order (bounce category, event time, media type)', () => {
+    const fieldsRead = (name: (typeof REPORT_NAMES)[number]) =>
+      [...reportSql(name).matchAll(/json_extract_scalar\(event, '\$\.(\w+)'\)/g)].map((match) => match[1]);
+    const bounce = [...BOUNCE_CATEGORY_FIELDS];
+    expect(fieldsRead('mailing-performance')).toEqual([...bounce, ...bounce]);
+    expect(fieldsRead('bounce-complaint-trends')).toEqual([...bounce, ...bounce]);
+    expect(fieldsRead('dispatch-timeline')).toEqual([...EVENT_TIME_FIELDS]);
+    expect(fieldsRead('channel-affinity')).toEqual([MEDIA_TYPE_FIELD]);
   });
 });
