@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { CampaignEventsStack } from './campaign-events-stack.js';
 import { type Config, ConfigError, configFromContext } from './config.js';
-import { CampaignEventsStack } from './stack.js';
 
 const app = new App();
 const config = readConfig(app);

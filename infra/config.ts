@@ -213,15 +213,17 @@ export const DEFAULT_TAGS: Readonly<Record<string, string>> = {
   'data-classification': 'personal-data',
 };
 
-/** Validates raw configuration, applying defaults. Throws a ConfigError listing every problem by path. */
-export function parseConfig(raw: unknown): Config {
+/**
+ * Validates raw configuration, applying defaults. Throws a ConfigError listing every problem by path,
+ * each path starting with `rootName` (the context key, or the construct prop that holds it).
+ */
+export function parseConfig(raw: unknown, rootName = 'campaignEvents'): Config {
   const result = v.safeParse(ConfigSchema, raw);
   if (result.success) return result.output;
-  const problems = result.issues.map(
-    (issue) => `  - ${describeIssue(ConfigSchema, 'campaignEvents', issue)}`,
-  );
+  const problems = result.issues.map((issue) => `  - ${describeIssue(ConfigSchema, rootName, issue)}`);
+  const source = rootName === 'campaignEvents' ? 'cdk.json context "campaignEvents"' : `"${rootName}"`;
   throw new ConfigError(
-    `Invalid configuration in cdk.json context "campaignEvents" (see README.md, "Configuration reference"):\n${problems.join('\n')}`,
+    `Invalid configuration in ${source} (see README.md, "Configuration reference"):\n${problems.join('\n')}`,
   );
 }
 

@@ -5,8 +5,8 @@ import { pathToFileURL } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import type { Config } from '../infra/config.js';
 import { SOURCE_MAPS_DIR } from '../infra/constructs/project-function.js';
+import { CampaignEventsStack } from '../infra/campaign-events-stack.js';
 import { cdkJsonFeatureFlags } from '../infra/feature-flags.js';
-import { CampaignEventsStack } from '../infra/stack.js';
 
 /**
  * The Lambda bundles as `cdk synth` builds them (esbuild, the stack's bundling options), read back from a

@@ -8,13 +8,15 @@ import { FUNCTION_SERVICES } from '../../functions/shared/contracts/environment.
 import { EVENT_STATUS, EVENT_TABLE_ATTRIBUTES } from '../../functions/shared/contracts/event-table.js';
 import type { EventTable } from './event-table.js';
 import type { EventTopics } from './event-topics.js';
-import { ProjectFunction } from './project-function.js';
+import { type FunctionSizing, ProjectFunction } from './project-function.js';
 
 /** The fan-out's memory (CPU share) and concurrent batches per shard: see docs/SIZING.md. */
 export const FAN_OUT_MEMORY_MB = 512;
 export const FAN_OUT_PARALLELIZATION_FACTOR = 10;
 
 export interface FanOutProps {
+  /** @default memory 256 MB, timeout 60 s, no reserved concurrency */
+  readonly functionSizing?: FunctionSizing;
   readonly eventTable: EventTable;
   readonly eventTopics: EventTopics;
   readonly encryptionKey: kms.IKey;
@@ -53,8 +55,9 @@ export class FanOut extends Construct {
       metricsNamespace: props.metricsNamespace,
       logRetentionDays: props.logRetentionDays,
       // Sized by `npm run bench` (docs/SIZING.md): the cheapest memory whose shard throughput reaches 5× a partition's writes.
-      memorySize: FAN_OUT_MEMORY_MB,
-      timeout: Duration.seconds(60),
+      memorySize: props.functionSizing?.memorySize ?? FAN_OUT_MEMORY_MB,
+      timeout: props.functionSizing?.timeout ?? Duration.seconds(60),
+      reservedConcurrentExecutions: props.functionSizing?.reservedConcurrentExecutions,
     });
     props.eventTopics.bindPublisher(this.fanOutFunction);
 

@@ -10,13 +10,18 @@ import type { Config } from '../config.js';
 import { retentionFromDays } from '../log-retention.js';
 import type { EndpointKey } from './endpoint-key.js';
 import type { EventTable } from './event-table.js';
-import { ProjectFunction, setEnvironment } from './project-function.js';
+import { type FunctionSizing, ProjectFunction, setEnvironment } from './project-function.js';
 
 /** Path of the one route Campaign posts event batches to. */
 export const EVENTS_PATH = 'events';
 export const STAGE_NAME = 'prod';
 
+/** API Gateway gives up on an integration after 29 s; the ingest must answer (or fail) before that. */
+export const MAX_INGEST_TIMEOUT = Duration.seconds(28);
+
 export interface IngestApiProps {
+  /** @default memory 512 MB, timeout 28 s, no reserved concurrency */
+  readonly functionSizing?: FunctionSizing;
   readonly api: Config['api'];
   readonly eventTypes: readonly CampaignEventType[];
   readonly retentionDays: number;
@@ -55,9 +60,9 @@ export class IngestApi extends Construct {
       description: 'Authenticates, validates and stores Campaign webhook event batches',
       metricsNamespace: props.metricsNamespace,
       logRetentionDays: props.logRetentionDays,
-      memorySize: 512,
-      // API Gateway gives up after 29 s; the handler must answer (or fail) before that.
-      timeout: Duration.seconds(28),
+      memorySize: props.functionSizing?.memorySize ?? 512,
+      timeout: props.functionSizing?.timeout ?? MAX_INGEST_TIMEOUT,
+      reservedConcurrentExecutions: props.functionSizing?.reservedConcurrentExecutions,
     });
     setEnvironment(this.ingestFunction, ENV.maxBodyBytes, api.maxBodyBytes);
     setEnvironment(this.ingestFunction, ENV.maxEventsPerBatch, api.maxEventsPerBatch);

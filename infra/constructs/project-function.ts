@@ -12,6 +12,16 @@ import { retentionFromDays } from '../log-retention.js';
 
 const FUNCTIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../functions');
 
+/** Memory, timeout and reserved concurrency of a function, as a deployer may override them. */
+export interface FunctionSizing {
+  /** @default the function's own default */
+  readonly memorySize?: number;
+  /** @default the function's own default */
+  readonly timeout?: Duration;
+  /** @default no reserved concurrency */
+  readonly reservedConcurrentExecutions?: number;
+}
+
 export interface ProjectFunctionProps {
   /** The function: its folder under functions/ (holding `handler.ts`) and its Powertools service name. */
   readonly service: FunctionService;

@@ -3,7 +3,7 @@ import type { CampaignEventType } from '../../functions/shared/campaign-event-ty
 import type { Config } from '../../infra/config.js';
 import { EVENTS_PATH } from '../../infra/constructs/ingest-api.js';
 import { cdkJsonFeatureFlags } from '../../infra/feature-flags.js';
-import { CampaignEventsStack } from '../../infra/stack.js';
+import { CampaignEventsStack } from '../../infra/campaign-events-stack.js';
 
 /**
  * What the local run takes from the stack itself, so that it cannot drift from what `cdk deploy` creates:
@@ -99,11 +99,11 @@ export function buildStackModel(config: Config, opts: { region: string; accountI
       .map(([logicalId, resource]) => ({ logicalId, properties: resource.Properties ?? {} }));
 
   const functionConstructs: Record<LocalFunctionKey, { node: { defaultChild?: unknown } } | undefined> = {
-    ingest: stack.ingestFunction,
-    fanOut: stack.fanOutFunction,
-    alarmFormatter: stack.alerting.alarmFormatter,
-    slackNotifier: stack.alerting.slackNotifier,
-    webhookReconciler: stack.webhookRegistration?.onEventFunction,
+    ingest: stack.events.ingestFunction,
+    fanOut: stack.events.fanOutFunction,
+    alarmFormatter: stack.events.alerting.alarmFormatter,
+    slackNotifier: stack.events.alerting.slackNotifier,
+    webhookReconciler: stack.events.webhookRegistration?.onEventFunction,
   };
   const functions = new Map<LocalFunctionKey, FunctionModel>();
   for (const key of LOCAL_FUNCTIONS) {
@@ -135,31 +135,31 @@ export function buildStackModel(config: Config, opts: { region: string; accountI
   const filters = (mappingProps.FilterCriteria as { Filters?: Array<{ Pattern: string }> } | undefined)
     ?.Filters;
 
-  const stage = stack.restApi.deploymentStage;
+  const stage = stack.events.restApi.deploymentStage;
   return {
     stackName: stack.stackName,
     region: opts.region,
     accountId: opts.accountId,
     functions,
-    tableLogicalId: idOf(stack.table),
-    endpointKeySecretLogicalId: idOf(stack.endpointKeySecret),
-    restApiLogicalId: idOf(stack.restApi),
-    restApiName: String(resources[idOf(stack.restApi)]?.Properties?.Name ?? ''),
+    tableLogicalId: idOf(stack.events.table),
+    endpointKeySecretLogicalId: idOf(stack.events.endpointKeySecret),
+    restApiLogicalId: idOf(stack.events.restApi),
+    restApiName: String(resources[idOf(stack.events.restApi)]?.Properties?.Name ?? ''),
     stageLogicalId: idOf(stage),
     stageName: String(resources[idOf(stage)]?.Properties?.StageName ?? 'prod'),
     ingestPath: `/${EVENTS_PATH}`,
-    fanOutDeadLetterQueueLogicalId: idOf(stack.fanOutDeadLetterQueue),
+    fanOutDeadLetterQueueLogicalId: idOf(stack.events.fanOutDeadLetterQueue),
     queueLogicalIds: ofType('AWS::SQS::Queue').map((queue) => queue.logicalId),
-    eventTopics: [...stack.eventTopics].map(([type, topic]) => ({
+    eventTopics: [...stack.events.eventTopics].map(([type, topic]) => ({
       type,
       logicalId: idOf(topic),
       name: String(resources[idOf(topic)]?.Properties?.TopicName),
     })),
     alertingTopics: (
       [
-        ['alarms', stack.alerting.alarmTopic],
-        ['alerts', stack.alerting.alertsTopic],
-        ['health', stack.alerting.healthTopic],
+        ['alarms', stack.events.alerting.alarmTopic],
+        ['alerts', stack.events.alerting.alertsTopic],
+        ['health', stack.events.alerting.healthTopic],
       ] as const
     ).map(([role, topic]) => ({
       role,

@@ -13,7 +13,7 @@ export interface RedriveTargets {
   readonly topicArns: ReadonlyMap<CampaignEventType, string>;
 }
 
-/** The stack outputs the targets come from (infra/stack.ts and infra/constructs/event-topics.ts). */
+/** The stack outputs the targets come from (infra/campaign-events-stack.ts and infra/constructs/event-topics.ts). */
 export const STACK_OUTPUTS = {
   queueUrl: 'FanOutDeadLetterQueueUrl',
   tableName: 'EventTableName',

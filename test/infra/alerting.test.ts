@@ -6,7 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { describe, expect, it } from 'vitest';
 import { configFromContext, parseConfig } from '../../infra/config.js';
 import { Alerting, type AlertingProps } from '../../infra/constructs/alerting.js';
-import { CampaignEventsStack } from '../../infra/stack.js';
+import { CampaignEventsStack } from '../../infra/campaign-events-stack.js';
 import { testApp } from '../support/app.js';
 import { nagFindings } from '../support/nag.js';
 
@@ -384,7 +384,7 @@ describe('the stack with email, the Slack sender and Chatbot configured', () => 
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
       Endpoint: 'alerts@example.org',
-      TopicArn: ref(stack, stack.alerting.alertsTopic),
+      TopicArn: ref(stack, stack.events.alerting.alertsTopic),
       FilterPolicy: { severity: ['critical'] },
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
@@ -394,7 +394,7 @@ describe('the stack with email, the Slack sender and Chatbot configured', () => 
       SlackWorkspaceId: 'T0FIXTURE1',
       SlackChannelId: 'C0FIXTURE1',
     });
-    template.hasOutput('AlertsTopicArn', { Value: ref(stack, stack.alerting.alertsTopic) });
+    template.hasOutput('AlertsTopicArn', { Value: ref(stack, stack.events.alerting.alertsTopic) });
   });
 });
 

@@ -449,9 +449,9 @@ describe('the stack', () => {
 
   it('outputs the alerts topic ARN and the dashboard URL', () => {
     template.hasOutput('AlertsTopicArn', {
-      Value: { Ref: stack.getLogicalId(stack.alerting.alertsTopic.node.defaultChild as never) },
+      Value: { Ref: stack.getLogicalId(stack.events.alerting.alertsTopic.node.defaultChild as never) },
     });
-    template.hasOutput('DashboardUrl', { Value: stack.resolve(stack.monitoring.dashboardUrl) });
+    template.hasOutput('DashboardUrl', { Value: stack.resolve(stack.events.monitoring.dashboardUrl) });
   });
 
   it('watches every project function and the fan-out dead-letter queue', () => {
@@ -473,9 +473,9 @@ describe('the stack', () => {
       expect(resource.Properties.OKActions, id).toEqual(resource.Properties.AlarmActions);
     }
     // The monitoring alarms notify Alerting's alarm topic, whose formatter builds the alerts.
-    const alarmTopic = { Ref: stack.getLogicalId(stack.alerting.alarmTopic.node.defaultChild as never) };
-    expect(stack.monitoring.alarms.length).toBeGreaterThan(0);
-    for (const created of stack.monitoring.alarms) {
+    const alarmTopic = { Ref: stack.getLogicalId(stack.events.alerting.alarmTopic.node.defaultChild as never) };
+    expect(stack.events.monitoring.alarms.length).toBeGreaterThan(0);
+    for (const created of stack.events.monitoring.alarms) {
       const props = alarms[stack.getLogicalId(created.node.defaultChild as never)]?.Properties;
       expect(props?.AlarmActions, props?.AlarmName).toEqual([alarmTopic]);
     }

@@ -255,13 +255,13 @@ describe('the product stack', () => {
       campaign: { clientIds: [100001, 200002], verifyMailingId: 900001 },
     });
     template.resourceCountIs('Custom::CampaignWebhooks', 2);
-    const stageId = logicalId(stack, stack.restApi.deploymentStage);
-    const ingestFunctionId = logicalId(stack, stack.ingestFunction);
+    const stageId = logicalId(stack, stack.events.restApi.deploymentStage);
+    const ingestFunctionId = logicalId(stack, stack.events.ingestFunction);
     // A type added by this deploy: its topic exists and the fan-out (TOPIC_ARNS) publishes to it before
     // Campaign is told to send events of it (verification posts real test events at once).
-    const fanOutFunctionId = logicalId(stack, stack.fanOutFunction);
+    const fanOutFunctionId = logicalId(stack, stack.events.fanOutFunction);
     const [streamMappingId] = Object.keys(template.findResources('AWS::Lambda::EventSourceMapping'));
-    const topicIds = [...stack.eventTopics.values()].map((topic) => logicalId(stack, topic));
+    const topicIds = [...stack.events.eventTopics.values()].map((topic) => logicalId(stack, topic));
     expect(topicIds).toHaveLength(12);
     for (const resource of Object.values(template.findResources('Custom::CampaignWebhooks'))) {
       expect(resource.DependsOn).toEqual(
@@ -271,7 +271,7 @@ describe('the product stack', () => {
     template.hasResourceProperties('Custom::CampaignWebhooks', {
       clientId: '200002',
       verifyMailingId: '900001',
-      endpointKeySecretArn: { Ref: logicalId(stack, stack.endpointKeySecret) },
+      endpointKeySecretArn: { Ref: logicalId(stack, stack.events.endpointKeySecret) },
     });
     template.hasOutput('WebhookIds100001', {
       Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('WebhookRegistrationClient100001'), 'WebhookIds'] },
@@ -284,7 +284,7 @@ describe('the product stack', () => {
   it('registers nothing when registerWebhooks is off', () => {
     const { template, stack } = synthStack({ campaign: { clientIds: [100001], registerWebhooks: false } });
     template.resourceCountIs('Custom::CampaignWebhooks', 0);
-    expect(stack.webhookRegistration).toBeUndefined();
+    expect(stack.events.webhookRegistration).toBeUndefined();
     expect(Object.keys(template.findOutputs('*')).filter((name) => name.startsWith('Webhook'))).toEqual([]);
   });
 });

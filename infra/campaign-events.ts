@@ -1,30 +1,53 @@
-import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
 import type { CampaignEventType } from '../functions/shared/campaign-event-types.js';
-import { type Config, DEFAULT_TAGS } from './config.js';
+import { type Config, type ConfigInput, parseConfig } from './config.js';
 import { Alerting } from './constructs/alerting.js';
 import { Archive } from './constructs/archive.js';
 import { EndpointKey } from './constructs/endpoint-key.js';
 import { EventTable } from './constructs/event-table.js';
 import { EventTopics } from './constructs/event-topics.js';
 import { FanOut } from './constructs/fan-out.js';
-import { IngestApi } from './constructs/ingest-api.js';
+import { IngestApi, MAX_INGEST_TIMEOUT } from './constructs/ingest-api.js';
 import { Monitoring } from './constructs/monitoring.js';
-import type { ProjectFunction } from './constructs/project-function.js';
+import type { FunctionSizing, ProjectFunction } from './constructs/project-function.js';
 import { WebhookRegistration } from './constructs/webhook-registration.js';
 
-export interface CampaignEventsStackProps extends StackProps {
-  readonly config: Config;
+export interface CampaignEventsProps {
+  /**
+   * The product's configuration, in the shape of cdk.json's `campaignEvents` (README, "Configuration
+   * reference"), validated at synth: a bad value fails with its path and what is allowed.
+   */
+  readonly config: ConfigInput;
+  /**
+   * Your customer-managed key for the table, stream, topics, queues and secrets. It must be a key of
+   * this stack (`kms.Key`, not imported): its policy is extended for the services that use it.
+   * @default a new key, rotated yearly
+   */
+  readonly existingEncryptionKey?: kms.Key;
+  /** Permissions boundary on every IAM role this construct creates. @default none */
+  readonly permissionsBoundary?: iam.IManagedPolicy;
+  /** @default memory 512 MB, timeout 29 s (API Gateway's integration limit) */
+  readonly ingestFunctionSizing?: FunctionSizing;
+  /** @default see docs/SIZING.md */
+  readonly fanOutFunctionSizing?: FunctionSizing;
 }
 
-/** The whole product in one stack: one construct per concern, wired together here. */
-export class CampaignEventsStack extends Stack {
+/**
+ * The whole product as one construct (an AWS Solutions Constructs-style L3): the ingest API, the event
+ * table, the fan-out to one SNS topic per event type, the Campaign webhook lifecycle, alerting and
+ * monitoring. One per stack (topic, alarm and API names start with the stack name).
+ */
+export class CampaignEvents extends Construct {
+  /** The validated configuration, defaults applied. */
+  readonly config: Config;
   /** The stack's customer-managed key (rotated yearly): table, stream, topics, queues, secrets. */
   readonly dataKey: kms.Key;
   readonly table: dynamodb.TableV2;
@@ -36,6 +59,8 @@ export class CampaignEventsStack extends Stack {
   readonly fanOutFunction: ProjectFunction;
   readonly fanOutDeadLetterQueue: sqs.Queue;
   readonly eventTopics: ReadonlyMap<CampaignEventType, sns.Topic>;
+  /** Every alert, formatted, with a `severity` attribute: subscribe your own channels here. */
+  readonly alertsTopic: sns.ITopic;
   /** Alerts topic, email/Slack/Chatbot subscribers, alarm formatter. */
   readonly alerting: Alerting;
   /** Operational and business alarms, and the dashboard. */
@@ -45,16 +70,19 @@ export class CampaignEventsStack extends Stack {
   /** The Campaign webhooks' deploy-time lifecycle (custom resource per client); absent when registerWebhooks is off. */
   readonly webhookRegistration: WebhookRegistration | undefined;
 
-  constructor(scope: Construct, id: string, props: CampaignEventsStackProps) {
-    super(scope, id, { terminationProtection: props.config.terminationProtection, ...props });
-    const { config } = props;
-    for (const [key, value] of Object.entries({ ...DEFAULT_TAGS, ...config.tags }))
-      Tags.of(this).add(key, value);
+  constructor(scope: Construct, id: string, props: CampaignEventsProps) {
+    super(scope, id);
+    validateProps(props);
+    const config = parseConfig(props.config, 'config');
+    this.config = config;
+    if (props.permissionsBoundary) iam.PermissionsBoundary.of(this).apply(props.permissionsBoundary);
 
-    this.dataKey = new kms.Key(this, 'DataKey', {
-      description: `${this.stackName}: encrypts Campaign events at rest (table, topics, queues, secrets)`,
-      enableKeyRotation: true,
-    });
+    this.dataKey =
+      props.existingEncryptionKey ??
+      new kms.Key(this, 'DataKey', {
+        description: `${Stack.of(this).stackName}: encrypts Campaign events at rest (table, topics, queues, secrets)`,
+        enableKeyRotation: true,
+      });
 
     const eventTable = new EventTable(this, 'EventTable', {
       encryptionKey: this.dataKey,
@@ -76,6 +104,7 @@ export class CampaignEventsStack extends Stack {
       metricsNamespace: config.metricsNamespace,
       eventTable,
       endpointKey,
+      functionSizing: props.ingestFunctionSizing,
     });
     this.restApi = ingestApi.restApi;
     this.endpointUrl = ingestApi.endpointUrl;
@@ -84,7 +113,7 @@ export class CampaignEventsStack extends Stack {
     const eventTopics = new EventTopics(this, 'EventTopics', {
       eventTypes: config.eventTypes,
       encryptionKey: this.dataKey,
-      topicNamePrefix: this.stackName,
+      topicNamePrefix: Stack.of(this).stackName,
     });
     this.eventTopics = eventTopics.topics;
 
@@ -95,6 +124,7 @@ export class CampaignEventsStack extends Stack {
       logRetentionDays: config.logRetentionDays,
       metricsNamespace: config.metricsNamespace,
       retainData: config.retainData,
+      functionSizing: props.fanOutFunctionSizing,
     });
     this.fanOutFunction = fanOut.fanOutFunction;
     this.fanOutDeadLetterQueue = fanOut.deadLetterQueue;
@@ -138,6 +168,7 @@ export class CampaignEventsStack extends Stack {
           logRetentionDays: config.logRetentionDays,
         })
       : undefined;
+    this.alertsTopic = this.alerting.alertsTopic;
     const slackNotifier = this.alerting.slackNotifier;
     this.monitoring = new Monitoring(this, 'Monitoring', {
       router: this.alerting,
@@ -183,38 +214,16 @@ export class CampaignEventsStack extends Stack {
       eventTopics: this.eventTopics,
       additionalAlarms: [...this.alerting.alarms, ...(this.archive?.alarms ?? [])],
     });
+  }
+}
 
-    new CfnOutput(this, 'EndpointUrl', {
-      description: 'URL the Campaign webhooks post event batches to',
-      value: this.endpointUrl,
-    });
-    new CfnOutput(this, 'EndpointKeySecretArn', {
-      description:
-        'Secret holding the endpoint key ({"current", "previous"}) Campaign sends in its keyAuth header',
-      value: this.endpointKeySecret.secretArn,
-    });
-    new CfnOutput(this, 'EventTableName', { value: this.table.tableName });
-    new CfnOutput(this, 'AlertsTopicArn', {
-      description: 'Every alert (formatted, with a severity attribute); subscribe more channels here',
-      value: this.alerting.alertsTopic.topicArn,
-    });
-    new CfnOutput(this, 'DashboardUrl', {
-      description: 'CloudWatch operations dashboard',
-      value: this.monitoring.dashboardUrl,
-    });
-    for (const registration of this.webhookRegistration?.registrations ?? []) {
-      new CfnOutput(this, `WebhookIds${registration.clientId}`, {
-        description: `Campaign webhooks of client ${registration.clientId} owned by this stack (type=webhook id)`,
-        value: registration.webhookIds,
-      });
-      new CfnOutput(this, `WebhookVerification${registration.clientId}`, {
-        description: `Deploy-time verification of the webhooks of Campaign client ${registration.clientId}`,
-        value: registration.verification,
-      });
-    }
-    new CfnOutput(this, 'FanOutDeadLetterQueueUrl', {
-      description: 'Stream batches the fan-out could not publish after its retries',
-      value: this.fanOutDeadLetterQueue.queueUrl,
-    });
+/** Props that cannot work together or exceed a service limit fail at synth, naming the prop. */
+function validateProps(props: CampaignEventsProps): void {
+  const timeout = props.ingestFunctionSizing?.timeout;
+  if (timeout !== undefined && timeout.toMilliseconds() > MAX_INGEST_TIMEOUT.toMilliseconds()) {
+    throw new Error(
+      `CampaignEvents: ingestFunctionSizing.timeout is ${timeout.toHumanString()}; it must be at most ` +
+        `${MAX_INGEST_TIMEOUT.toHumanString()}, because API Gateway ends the request at 29 seconds.`,
+    );
   }
 }
