@@ -3,9 +3,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { App } from 'aws-cdk-lib';
+import { CampaignEventsStack } from '../infra/campaign-events-stack.js';
 import type { Config } from '../infra/config.js';
 import { SOURCE_MAPS_DIR } from '../infra/constructs/project-function.js';
-import { CampaignEventsStack } from '../infra/campaign-events-stack.js';
 import { cdkJsonFeatureFlags } from '../infra/feature-flags.js';
 
 /**

@@ -1,9 +1,9 @@
 import { App, type CfnElement, type Stack } from 'aws-cdk-lib';
 import type { CampaignEventType } from '../../functions/shared/campaign-event-types.js';
+import { CampaignEventsStack } from '../../infra/campaign-events-stack.js';
 import type { Config } from '../../infra/config.js';
 import { EVENTS_PATH } from '../../infra/constructs/ingest-api.js';
 import { cdkJsonFeatureFlags } from '../../infra/feature-flags.js';
-import { CampaignEventsStack } from '../../infra/campaign-events-stack.js';
 
 /**
  * What the local run takes from the stack itself, so that it cannot drift from what `cdk deploy` creates:

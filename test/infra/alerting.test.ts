@@ -4,9 +4,9 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { describe, expect, it } from 'vitest';
+import { CampaignEventsStack } from '../../infra/campaign-events-stack.js';
 import { configFromContext, parseConfig } from '../../infra/config.js';
 import { Alerting, type AlertingProps } from '../../infra/constructs/alerting.js';
-import { CampaignEventsStack } from '../../infra/campaign-events-stack.js';
 import { testApp } from '../support/app.js';
 import { nagFindings } from '../support/nag.js';
 

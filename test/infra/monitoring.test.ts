@@ -473,7 +473,9 @@ describe('the stack', () => {
       expect(resource.Properties.OKActions, id).toEqual(resource.Properties.AlarmActions);
     }
     // The monitoring alarms notify Alerting's alarm topic, whose formatter builds the alerts.
-    const alarmTopic = { Ref: stack.getLogicalId(stack.events.alerting.alarmTopic.node.defaultChild as never) };
+    const alarmTopic = {
+      Ref: stack.getLogicalId(stack.events.alerting.alarmTopic.node.defaultChild as never),
+    };
     expect(stack.events.monitoring.alarms.length).toBeGreaterThan(0);
     for (const created of stack.events.monitoring.alarms) {
       const props = alarms[stack.getLogicalId(created.node.defaultChild as never)]?.Properties;

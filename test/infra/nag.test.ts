@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../infra/config.js';
 import { CampaignEventsStack } from '../../infra/campaign-events-stack.js';
+import { parseConfig } from '../../infra/config.js';
 import { nagFindings } from '../support/nag.js';
 import { EXAMPLE_CONFIG } from '../support/synth.js';
 

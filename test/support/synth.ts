@@ -1,6 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { type ConfigInput, parseConfig } from '../../infra/config.js';
 import { CampaignEventsStack } from '../../infra/campaign-events-stack.js';
+import { type ConfigInput, parseConfig } from '../../infra/config.js';
 import { testApp } from './app.js';
 
 export const EXAMPLE_CONFIG: ConfigInput = {
