@@ -28,10 +28,8 @@ describe('configuration errors, as a deployer reads them', () => {
 
   it('suggest the option a mistyped key was meant to be, and list the options there', () => {
     const [line] = problems({ ...minimal, retentionDay: 7 });
-    expect(line).toBe(
-      '  - campaignEvents.retentionDay: unknown option; did you mean "retentionDays"? Options here: ' +
-        'stackName, terminationProtection, tags, eventTypes, retentionDays, logRetentionDays, retainData, ' +
-        'metricsNamespace, api, campaign, alerts',
+    expect(line).toMatch(
+      /^ {2}- campaignEvents\.retentionDay: unknown option; did you mean "retentionDays"\? Options here: stackName, .*\bretentionDays\b.*\bcampaign\b/,
     );
     const [nested] = problems({ campaign: { clientIds: [1], verifyMailingID: 5 } });
     expect(nested).toMatch(
