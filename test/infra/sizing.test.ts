@@ -5,7 +5,7 @@ import { synthStack } from '../support/synth.js';
 
 describe('API throttling', () => {
   const { stack, template } = synthStack();
-  const alarmTopic = stack.getLogicalId(stack.alerting.alarmTopic.node.defaultChild as CfnElement);
+  const alarmTopic = stack.getLogicalId(stack.events.alerting.alarmTopic.node.defaultChild as CfnElement);
 
   it('defaults to the sized stage limits (docs/SIZING.md): 2,000 requests/s, bursts of 4,000', () => {
     const { api } = parseConfig({ campaign: { clientIds: [1] } });
@@ -44,7 +44,7 @@ describe('API throttling', () => {
 
 describe('fan-out sizing (docs/SIZING.md)', () => {
   const { stack, template } = synthStack();
-  const fanOut = stack.getLogicalId(stack.fanOutFunction.node.defaultChild as CfnElement);
+  const fanOut = stack.getLogicalId(stack.events.fanOutFunction.node.defaultChild as CfnElement);
 
   it('gives the fan-out 512 MB and reads each shard with 10 concurrent batches of up to 100 records', () => {
     expect(template.findResources('AWS::Lambda::Function')[fanOut]?.Properties.MemorySize).toBe(512);
