@@ -53,7 +53,9 @@ function attribute(nodes: readonly ProfileNode[], bundle: FunctionBundle): Array
   let total = 0;
   for (const node of nodes) {
     const count = node.hitCount ?? 0;
-    if (count === 0) continue;
+    // Idle time is not CPU; structuredClone is the worker copying events for the handler, not the handler.
+    if (count === 0 || node.callFrame.functionName === '(idle)') continue;
+    if (node.callFrame.url.includes('internal/worker/js_transferable')) continue;
     total += count;
     const frame = node.callFrame;
     let where = frame.url === '' ? frame.functionName : `node:${frame.url.replace(/^node:/, '')}`;

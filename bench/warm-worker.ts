@@ -64,8 +64,9 @@ function context(): unknown {
   };
 }
 
-async function invoke(item: Case): Promise<void> {
-  const result = (await handler(structuredClone(item.event), context())) as Record<string, unknown>;
+/** Lambda hands each invocation a freshly parsed event: `event` is a copy made outside the timed code. */
+async function invoke(item: Case, event: unknown = structuredClone(item.event)): Promise<void> {
+  const result = (await handler(event, context())) as Record<string, unknown>;
   if (spec.kind === 'ingest') {
     const accepted = JSON.parse(String(result.body)).accepted;
     if (result.statusCode !== 200 || accepted !== item.events) {
@@ -92,18 +93,21 @@ function cpu(): number {
   return usage.user + usage.system;
 }
 
-/** CPU µs per event of `run`, over `times` calls. */
-async function sample(run: () => Promise<unknown> | unknown, times: number, events: number): Promise<number> {
+type Run = (input: unknown) => Promise<unknown> | unknown;
+
+/** CPU µs per event of `run`, over `times` calls, each on its own copy of `input` (copied beforehand). */
+async function sample(run: Run, input: unknown, times: number, events: number): Promise<number> {
+  const inputs = Array.from({ length: times }, () => structuredClone(input));
   const start = cpu();
-  for (let i = 0; i < times; i++) await run();
+  for (const copy of inputs) await run(copy);
   return (cpu() - start) / times / events;
 }
 
-async function repetitions(run: () => Promise<unknown> | unknown): Promise<number> {
+async function repetitions(run: Run, input: unknown): Promise<number> {
   const start = cpu();
   let calls = 0;
   while (calls < 5 || cpu() - start < spec.sampleMicros / 4) {
-    await run();
+    await run(structuredClone(input));
     calls++;
   }
   const perCall = (cpu() - start) / calls;
@@ -112,15 +116,16 @@ async function repetitions(run: () => Promise<unknown> | unknown): Promise<numbe
 
 async function measure(item: Case) {
   const calls = await capturedCalls(item);
-  const runs = {
-    handler: () => invoke(item),
-    floor: () => floor?.(structuredClone(calls), context()),
-    parse: () => JSON.parse(item.parseText),
+  const runs: Record<'handler' | 'floor' | 'parse', Run> = {
+    handler: (event) => invoke(item, event),
+    floor: (input) => floor?.(input, context()),
+    parse: (text) => JSON.parse(text as string),
   };
+  const inputs = { handler: item.event, floor: calls, parse: item.parseText };
   const times = {
-    handler: await repetitions(runs.handler),
-    floor: await repetitions(runs.floor),
-    parse: await repetitions(runs.parse),
+    handler: await repetitions(runs.handler, inputs.handler),
+    floor: await repetitions(runs.floor, inputs.floor),
+    parse: await repetitions(runs.parse, inputs.parse),
   };
   const samples: Record<keyof typeof runs, number[]> = { handler: [], floor: [], parse: [] };
   const order = Object.keys(runs) as Array<keyof typeof runs>;
@@ -129,7 +134,7 @@ async function measure(item: Case) {
   for (let round = 0; round < spec.rounds; round++) {
     // Rotate the order each round, so no variant always runs right after another.
     for (const key of [...order.slice(round % 3), ...order.slice(0, round % 3)]) {
-      samples[key].push(await sample(runs[key], times[key], item.events));
+      samples[key].push(await sample(runs[key], inputs[key], times[key], item.events));
       if (key === 'handler') handlerCalls += times.handler;
     }
   }
@@ -141,7 +146,10 @@ async function measure(item: Case) {
 /** Runs the handler alone for `spec.sampleMicros` of CPU per case (under --cpu-prof, for the profile). */
 async function profile(item: Case): Promise<void> {
   const start = cpu();
-  while (cpu() - start < spec.sampleMicros) await invoke(item);
+  while (cpu() - start < spec.sampleMicros) {
+    const events = Array.from({ length: 20 }, () => structuredClone(item.event));
+    for (const event of events) await invoke(item, event);
+  }
 }
 
 const results = [];
