@@ -1,3 +1,4 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type { PublishCommandInput } from '@aws-sdk/client-sns';
 import type { SNSEvent } from 'aws-lambda';
 import type { Alert } from '../shared/alerts/alert.js';
@@ -9,7 +10,7 @@ export type Publish = (input: PublishCommandInput) => Promise<unknown>;
 export interface FormatAlarmsDeps {
   readonly alertsTopicArn: string;
   readonly publish: Publish;
-  readonly log?: (message: string, details: Record<string, unknown>) => void;
+  readonly logger: Logger;
 }
 
 /**
@@ -29,7 +30,7 @@ export async function formatAlarms(event: SNSEvent, deps: FormatAlarmsDeps): Pro
       { defaultSeverity: 'critical' },
     );
     await deps.publish(alertPublishInput(alert, deps.alertsTopicArn));
-    deps.log?.('Published alert', {
+    deps.logger.info('Published alert', {
       severity: alert.severity,
       state: alert.state,
       alarmName: alert.alarmName,

@@ -17,6 +17,8 @@ export const METRIC_SERVICES = {
   ingest: FUNCTION_SERVICES.ingest,
   fanOut: FUNCTION_SERVICES.fanOut,
   slackNotifier: FUNCTION_SERVICES.slackNotifier,
+  alarmFormatter: FUNCTION_SERVICES.alarmFormatter,
+  webhookReconciler: FUNCTION_SERVICES.webhookReconciler,
 } as const;
 
 export const METRIC_DIMENSIONS = {
@@ -53,6 +55,14 @@ export const METRICS = {
    * DLQ). The total feeds the publish-failures alarm: an alarm reads at most 10 metrics.
    */
   publishFailures: 'PublishFailures',
+  /** alarm-formatter, total only: alerts published to the alerts topic. */
+  alertsFormatted: 'AlertsFormatted',
+  /** slack-notifier, total only: alerts Slack accepted. */
+  alertsPosted: 'AlertsPosted',
+  /** slack-notifier, total only: alerts that could not be posted (the invocation fails and is retried). */
+  alertPostFailures: 'AlertPostFailures',
+  /** webhook-reconciler, total only: Campaign webhook changes one custom resource request carried out. */
+  webhookChanges: 'WebhookChanges',
 } as const;
 
 export const REJECTION_REASONS = [

@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Context, SNSEvent, SNSMessageAttributes } from 'aws-lambda';
+import type { SNSEvent, SNSMessageAttributes } from 'aws-lambda';
 import { alertFromSnsMessage } from '../shared/alerts/incoming.js';
 import { toSlackMessage } from '../shared/alerts/slack-message.js';
 import { postToSlack, type SlackPostOptions } from './slack-client.js';
@@ -8,69 +8,58 @@ import { parseWebhookSecret } from './webhook-secret.js';
 /** Returns the raw value of the webhook secret (production: Powertools `getSecret`, cached). */
 export type WebhookSecretProvider = () => Promise<string | Uint8Array | undefined>;
 
-export type NotifierLogger = Pick<Logger, 'info' | 'error'>;
-
-export interface SlackNotifierDeps {
+export interface PostAlertsDeps {
   readonly webhookSecret: WebhookSecretProvider;
-  /** Retry settings; `deadline` is set from the invocation's remaining time when a Lambda context is given. */
+  /** Retry settings, with the deadline of this invocation. */
   readonly post?: SlackPostOptions;
-  readonly logger?: NotifierLogger;
-  /** Time kept back from the invocation's end for logging and returning. @default 3000 */
-  readonly deadlineMarginMs?: number;
+  readonly logger: Logger;
 }
 
-/** The part of Lambda's context the notifier reads. */
-export type InvocationTime = Pick<Context, 'getRemainingTimeInMillis'>;
-
-const DEFAULT_DEADLINE_MARGIN_MS = 3000;
+export interface PostAlertsResult {
+  readonly alarmNames: readonly string[];
+  readonly posted: number;
+  readonly failures: readonly unknown[];
+}
 
 /**
- * The alerts-topic subscriber that posts each alert to Slack as Block Kit. Any failure (secret, payload,
- * Slack) is thrown after logging, so Lambda's asynchronous retries run and then the dead-letter queue keeps
- * the alert. Every record is attempted even if an earlier one failed. Retries stop before the invocation's
- * remaining time (minus a margin) runs out, so a slow Slack fails cleanly rather than by a timeout.
+ * Posts each alert of the alerts-topic event to Slack as Block Kit. Every record is attempted even if an
+ * earlier one failed; each failure (secret, payload, Slack) is logged and returned, never the webhook URL.
  */
-export function createSlackNotifier(
-  deps: SlackNotifierDeps,
-): (event: SNSEvent, context?: InvocationTime) => Promise<void> {
-  return async (event, context) => {
-    const now = deps.post?.now ?? Date.now;
-    const post: SlackPostOptions | undefined =
-      context === undefined
-        ? deps.post
-        : {
-            ...deps.post,
-            deadline:
-              now() +
-              context.getRemainingTimeInMillis() -
-              (deps.deadlineMarginMs ?? DEFAULT_DEADLINE_MARGIN_MS),
-          };
-    const failures: unknown[] = [];
-    for (const record of event.Records) {
-      const alert = alertFromSnsMessage(
-        {
-          message: record.Sns.Message,
-          subject: record.Sns.Subject,
-          attributes: stringAttributes(record.Sns.MessageAttributes),
-          timestamp: record.Sns.Timestamp,
-        },
-        { defaultSeverity: 'warning' },
-      );
-      const summary = { severity: alert.severity, state: alert.state, alarmName: alert.alarmName };
-      try {
-        const webhookUrl = parseWebhookSecret(await deps.webhookSecret());
-        const result = await postToSlack(webhookUrl, toSlackMessage(alert), post);
-        deps.logger?.info('Posted alert to Slack', { ...summary, attempts: result.attempts });
-      } catch (error) {
-        deps.logger?.error('Could not post alert to Slack', { ...summary, error: describe(error) });
-        failures.push(error);
-      }
+export async function postAlerts(event: SNSEvent, deps: PostAlertsDeps): Promise<PostAlertsResult> {
+  const failures: unknown[] = [];
+  const alarmNames: string[] = [];
+  let posted = 0;
+  for (const record of event.Records) {
+    const alert = alertFromSnsMessage(
+      {
+        message: record.Sns.Message,
+        subject: record.Sns.Subject,
+        attributes: stringAttributes(record.Sns.MessageAttributes),
+        timestamp: record.Sns.Timestamp,
+      },
+      { defaultSeverity: 'warning' },
+    );
+    const summary = { severity: alert.severity, state: alert.state, alarmName: alert.alarmName };
+    alarmNames.push(alert.alarmName ?? '-');
+    try {
+      const webhookUrl = parseWebhookSecret(await deps.webhookSecret());
+      const result = await postToSlack(webhookUrl, toSlackMessage(alert), deps.post);
+      deps.logger.info('Posted alert to Slack', { ...summary, attempts: result.attempts });
+      posted++;
+    } catch (error) {
+      deps.logger.error('Could not post alert to Slack', { ...summary, error: describe(error) });
+      failures.push(error);
     }
-    if (failures.length === 1) throw failures[0];
-    if (failures.length > 1) {
-      throw new AggregateError(failures, `${failures.length} alerts could not be posted to Slack`);
-    }
-  };
+  }
+  return { alarmNames, posted, failures };
+}
+
+/** Throws the failures of a delivery: one as it is, several together. */
+export function throwFailures(failures: readonly unknown[]): void {
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1) {
+    throw new AggregateError(failures, `${failures.length} alerts could not be posted to Slack`);
+  }
 }
 
 function stringAttributes(attributes: SNSMessageAttributes | undefined): Record<string, string> {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { ENV } from '../../functions/shared/contracts/environment.js';
 import { Alerting } from '../../infra/constructs/alerting.js';
 import { closeServer, LOOPBACK_HOST, listen } from '../../local/free-port.js';
+import { createLambdaContext } from '../../local/lambda-context.js';
 import {
   type SecretsManagerStandIn,
   startSecretsManagerStandIn,
@@ -63,8 +64,12 @@ describe('alert path: alarm -> formatter -> alerts topic -> email and Slack', ()
     const formatter = await import('../../functions/alarm-formatter/handler.js');
     const slackSender = await import('../../functions/slack-notifier/handler.js');
 
-    sns.subscribe(alarmTopicArn, (message) => formatter.handler(lambdaEvent(message)));
-    sns.subscribe(alertsTopicArn, (message) => slackSender.handler(lambdaEvent(message)));
+    sns.subscribe(alarmTopicArn, (message) =>
+      formatter.handler(lambdaEvent(message), createLambdaContext({ functionName: 'alarm-formatter' })),
+    );
+    sns.subscribe(alertsTopicArn, (message) =>
+      slackSender.handler(lambdaEvent(message), createLambdaContext({ functionName: 'slack-notifier' })),
+    );
     sns.subscribe(
       alertsTopicArn,
       (message) => void emails.push({ subject: message.subject, body: protocolMessage(message, 'email') }),

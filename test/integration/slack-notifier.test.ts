@@ -1,10 +1,14 @@
 import { createServer, type Server } from 'node:http';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { SNSEvent } from 'aws-lambda';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { alertPublishInput } from '../../functions/shared/alerts/publish.js';
-import { createSlackNotifier, type NotifierLogger } from '../../functions/slack-notifier/notifier.js';
+import { createObservability } from '../../functions/shared/observability.js';
 import { SlackDeliveryError } from '../../functions/slack-notifier/slack-client.js';
+import { createSlackNotifierHandler } from '../../functions/slack-notifier/slack-notifier-handler.js';
 import { closeServer, LOOPBACK_HOST, listen } from '../../local/free-port.js';
+import { createLambdaContext } from '../../local/lambda-context.js';
 import { cloudWatchAlarmMessage, snsEvent } from '../unit/alerts/fixtures.js';
+import { capturedLogger } from '../unit/shared/logs.js';
 
 /** What Slack would have received: one entry per HTTP request. */
 interface ReceivedRequest {
@@ -64,33 +68,32 @@ class SlackReceiver {
   }
 }
 
-/** Records what the notifier logs, to check the webhook URL never appears. */
-function recordingLogger(): NotifierLogger & { lines: string[] } {
-  const lines: string[] = [];
-  const log = (...args: unknown[]) => void lines.push(JSON.stringify(args));
-  return { lines, info: log, error: log } as unknown as NotifierLogger & { lines: string[] };
-}
-
 describe('Slack sender against a local webhook receiver', () => {
   const receiver = new SlackReceiver();
   let sleeps: number[];
-  let logger: ReturnType<typeof recordingLogger>;
+  let logs: ReturnType<typeof capturedLogger>;
 
   beforeAll(() => receiver.start());
   afterAll(() => receiver.stop());
   beforeEach(() => {
     receiver.reset();
     sleeps = [];
-    logger = recordingLogger();
+    logs = capturedLogger('slack-notifier');
   });
+  afterEach(() => logs.restore());
 
   // Waits are recorded, not slept: nothing here depends on timing.
-  const notifier = (secret: string = receiver.webhookUrl(), post = {}) =>
-    createSlackNotifier({
+  // The deployed handler (middy, Powertools) with a 60 s invocation, as the stack configures it.
+  const notifier = (secret: string = receiver.webhookUrl(), post = {}) => {
+    const handler = createSlackNotifierHandler({
+      ...createObservability(),
+      logger: logs.logger,
       webhookSecret: async () => secret,
-      logger,
       post: { sleep: async (ms: number) => void sleeps.push(ms), random: () => 0.5, ...post },
     });
+    return (event: SNSEvent) =>
+      handler(event, createLambdaContext({ functionName: 'slack-notifier', timeoutMs: 60_000 }));
+  };
 
   const formattedAlert = () => {
     const input = alertPublishInput(
@@ -180,7 +183,8 @@ describe('Slack sender against a local webhook receiver', () => {
     expect(receiver.requests).toHaveLength(4);
     expect(sleeps).toEqual([375, 750, 1500]);
     expect((error as Error).message).not.toContain('SeCrEtToKeN');
-    expect(logger.lines.join('\n')).not.toContain('SeCrEtToKeN');
+    expect(logs.lines().join('\n')).toContain('Could not post alert to Slack');
+    expect(logs.lines().join('\n')).not.toContain('SeCrEtToKeN');
   });
 
   it('waits for Retry-After on a 429, then posts again', async () => {

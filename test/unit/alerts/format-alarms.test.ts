@@ -1,9 +1,28 @@
 import type { PublishCommandInput } from '@aws-sdk/client-sns';
+import type { SNSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { formatAlarms } from '../../../functions/alarm-formatter/format-alarms.js';
+import { createAlarmFormatterHandler } from '../../../functions/alarm-formatter/alarm-formatter-handler.js';
+import type { Publish } from '../../../functions/alarm-formatter/format-alarms.js';
+import { createObservability } from '../../../functions/shared/observability.js';
+import { createLambdaContext } from '../../../local/lambda-context.js';
 import { ALARM_NAME, cloudWatchAlarmMessage, snsEvent } from './fixtures.js';
 
 const ALERTS_TOPIC = 'arn:aws:sns:eu-central-1:123456789012:CampaignEvents-alerts';
+
+/** The deployed handler shape (middy, Powertools), with SNS replaced by `publish`. */
+async function formatAlarms(event: SNSEvent, deps: { alertsTopicArn: string; publish: Publish }) {
+  const published: PublishCommandInput[] = [];
+  const handler = createAlarmFormatterHandler({
+    ...createObservability(),
+    alertsTopicArn: deps.alertsTopicArn,
+    publish: async (input) => {
+      await deps.publish(input);
+      published.push(input);
+    },
+  });
+  await handler(event, createLambdaContext({ functionName: 'alarm-formatter' }));
+  return published;
+}
 
 function recorder() {
   const published: PublishCommandInput[] = [];
@@ -24,11 +43,12 @@ describe('the alarm formatter', () => {
         ),
       },
     ]);
-    const alerts = await formatAlarms(event, { alertsTopicArn: ALERTS_TOPIC, publish });
-    expect(alerts.map((alert) => [alert.alarmName, alert.severity, alert.state])).toEqual([
-      [ALARM_NAME, 'critical', 'ALARM'],
-      ['CampaignEvents-warning-events-quarantined', 'warning', 'OK'],
+    await formatAlarms(event, { alertsTopicArn: ALERTS_TOPIC, publish });
+    expect(published.map((input) => JSON.parse(input.Message ?? '{}').email)).toEqual([
+      expect.stringContaining(ALARM_NAME),
+      expect.stringContaining('CampaignEvents-warning-events-quarantined'),
     ]);
+    expect(published[1]?.Subject).toMatch(/^\[WARNING\] RESOLVED: /);
     expect(published.map((input) => input.MessageAttributes?.severity?.StringValue)).toEqual([
       'critical',
       'warning',

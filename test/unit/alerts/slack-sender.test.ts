@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { SlackMessage } from '../../../functions/shared/alerts/slack-message.js';
-import { createSlackNotifier } from '../../../functions/slack-notifier/notifier.js';
+import { createObservability } from '../../../functions/shared/observability.js';
 import {
   backoffMs,
   parseRetryAfter,
   postToSlack,
   SlackDeliveryError,
 } from '../../../functions/slack-notifier/slack-client.js';
+import { createSlackNotifierHandler } from '../../../functions/slack-notifier/slack-notifier-handler.js';
 import { parseWebhookSecret, WebhookSecretError } from '../../../functions/slack-notifier/webhook-secret.js';
+import { createLambdaContext } from '../../../local/lambda-context.js';
 import { cloudWatchAlarmMessage, snsEvent } from './fixtures.js';
 
 const URL_TEXT = 'https://hooks.slack.com/services/T000/B000/XXXXSECRETXXXX';
@@ -165,10 +167,13 @@ describe('the Slack notifier', () => {
       [30_000, 1],
     ] as const) {
       const slack = simulatedSlack([rateLimited]);
-      const notifier = createSlackNotifier({ webhookSecret: async () => hookUrl.href, post: slack.post });
-      const error = await notifier(alertEvent(), { getRemainingTimeInMillis: () => remainingMs }).catch(
-        (caught: unknown) => caught,
-      );
+      const notifier = createSlackNotifierHandler({
+        ...createObservability(),
+        webhookSecret: async () => hookUrl.href,
+        post: slack.post,
+      });
+      const context = createLambdaContext({ timeoutMs: remainingMs, now: slack.post.now });
+      const error = await notifier(alertEvent(), context).catch((caught: unknown) => caught);
       expect((error as SlackDeliveryError).details, `${remainingMs} ms left`).toMatchObject({
         attempts,
         outOfTime: true,
