@@ -17,7 +17,7 @@ import {
   serializeEndpointKeys,
 } from '../functions/shared/endpoint-key-secret.js';
 import { retiredPreviousKey, rotatedKeys } from '../functions/webhook-reconciler/endpoint-key.js';
-import { errorMessage, type ReconcileLogger } from '../functions/webhook-reconciler/execute.js';
+import { errorMessage, type LogLines } from '../functions/webhook-reconciler/execute.js';
 import { normalizeTargetUrl } from '../functions/webhook-reconciler/ownership.js';
 import { describeAction, planRemoval } from '../functions/webhook-reconciler/plan.js';
 import { pushEndpointKey, removeWebhooks } from '../functions/webhook-reconciler/reconcile.js';
@@ -248,14 +248,18 @@ class CommandContext {
     );
   }
 
-  logger(): ReconcileLogger {
+  /** The reconcile's log calls as console lines: what was done, warnings, what failed. */
+  logger(): LogLines {
+    const detailsOf = (extra: unknown[]) => (extra[0] ?? {}) as Record<string, unknown>;
     return {
-      info: (_message, details) => {
-        if (typeof details?.action === 'string') this.io.stdout(`  done: ${details.action}`);
+      info: (_message: unknown, ...extra: unknown[]) => {
+        const details = detailsOf(extra);
+        if (typeof details.action === 'string') this.io.stdout(`  done: ${details.action}`);
       },
-      warn: (message) => this.io.stderr(`  warning: ${message}`),
-      error: (_message, details) => {
-        if (typeof details?.action === 'string')
+      warn: (message: unknown, ..._extra: unknown[]) => this.io.stderr(`  warning: ${String(message)}`),
+      error: (_message: unknown, ...extra: unknown[]) => {
+        const details = detailsOf(extra);
+        if (typeof details.action === 'string')
           this.io.stderr(`  FAILED: ${details.action}: ${String(details.error)}`);
       },
     };

@@ -1,3 +1,4 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type { CampaignApiClient } from '../shared/campaign-api/client.js';
 import { isBadRequest, isCampaignApiError, isNotFound } from '../shared/campaign-api/errors.js';
 import type { RestWebhook, WebhookSettings } from '../shared/campaign-api/types.js';
@@ -6,14 +7,13 @@ import { summarizeFailures } from './failure-reason.js';
 import { eventTypeOf, sameTargetUrl } from './ownership.js';
 import { describeAction, type ReconcilePlan, type WebhookAction } from './plan.js';
 
-/** Structured log lines; Powertools' Logger and a console adapter both fit. */
-export interface ReconcileLogger {
-  info(message: string, details?: Record<string, unknown>): void;
-  warn(message: string, details?: Record<string, unknown>): void;
-  error(message: string, details?: Record<string, unknown>): void;
-}
+/**
+ * The part of the Powertools Logger the reconcile writes to: the function's Logger, or the webhooks CLI's
+ * console lines (scripts/webhooks.ts), which take the same calls.
+ */
+export type LogLines = Pick<Logger, 'info' | 'warn' | 'error'>;
 
-export const silentLogger: ReconcileLogger = { info() {}, warn() {}, error() {} };
+export const silentLogger: LogLines = { info() {}, warn() {}, error() {} };
 
 export interface ActionFailure {
   readonly action: WebhookAction;
@@ -67,7 +67,7 @@ export async function executePlan(
   client: CampaignApiClient,
   plan: ReconcilePlan,
   settingsFor: (type: CampaignEventType) => WebhookSettings,
-  logger: ReconcileLogger = silentLogger,
+  logger: LogLines = silentLogger,
 ): Promise<ExecutionResult> {
   const webhookIds = new Map(plan.kept);
   const done: string[] = [];

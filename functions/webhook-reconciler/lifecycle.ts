@@ -5,7 +5,7 @@ import {
   WEBHOOK_ATTRIBUTES,
   type WebhookResourceProperties,
 } from '../shared/contracts/webhook-resource.js';
-import { errorMessage, failureLines, ReconcileError, type ReconcileLogger } from './execute.js';
+import { errorMessage, failureLines, type LogLines, ReconcileError } from './execute.js';
 import { failureForCloudFormation, REQUEST_FAILED } from './failure-reason.js';
 import type { PlanContext } from './plan.js';
 import { formatWebhookIds, type ReconcileResult, reconcileWebhooks, removeWebhooks } from './reconcile.js';
@@ -21,7 +21,9 @@ export interface LifecycleDependencies {
   campaignClient(props: WebhookResourceProperties): Promise<CampaignApiClient>;
   /** The `current` key of the endpoint-key secret. */
   endpointKey(secretArn: string): Promise<string>;
-  readonly logger: ReconcileLogger;
+  readonly logger: LogLines;
+  /** Counts the Campaign webhook changes a request carried out (the WebhookChanges metric). */
+  readonly recordChanges?: (count: number) => void;
   /** Where the function logs (Lambda context `logGroupName`); a failure's message points there. */
   readonly logGroupName?: string;
 }
@@ -140,7 +142,7 @@ async function reconcile(
     deps.campaignClient(props),
     deps.endpointKey(props.endpointKeySecretArn),
   ]);
-  return reconcileWebhooks(
+  const result = await reconcileWebhooks(
     client,
     {
       clientId: props.clientId,
@@ -153,6 +155,8 @@ async function reconcile(
     },
     deps.logger,
   );
+  deps.recordChanges?.(result.done.length);
+  return result;
 }
 
 /** Removes the resource's webhooks; returns a sentence saying what happened, and logs an error when it could not. */
@@ -168,6 +172,7 @@ async function removeBestEffort(
       { clientId: props.clientId, targetUrls: [props.targetUrl], eventTypes: props.eventTypes },
       deps.logger,
     );
+    deps.recordChanges?.(result.plan.actions.length);
     return `Removed ${result.plan.actions.length} Campaign webhooks of client ${props.clientId} after ${occasion}.`;
   } catch (error) {
     // A ReconcileError names the webhooks that failed; any other failure came before the list, so
@@ -222,7 +227,7 @@ function responseData(props: WebhookResourceProperties, result: ReconcileResult)
   };
 }
 
-function tryParse(raw: unknown, logger: ReconcileLogger): WebhookResourceProperties | undefined {
+function tryParse(raw: unknown, logger: LogLines): WebhookResourceProperties | undefined {
   try {
     return parseResourceProperties(raw);
   } catch (error) {

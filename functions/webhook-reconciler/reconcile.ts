@@ -1,7 +1,7 @@
 import type { CampaignApiClient } from '../shared/campaign-api/client.js';
 import type { WebhookSettings } from '../shared/campaign-api/types.js';
 import type { CampaignEventType } from '../shared/campaign-event-types.js';
-import { executePlan, ReconcileError, type ReconcileLogger, silentLogger } from './execute.js';
+import { executePlan, type LogLines, ReconcileError, silentLogger } from './execute.js';
 import {
   type DesiredWebhooks,
   describeAction,
@@ -34,7 +34,7 @@ export interface ReconcileResult {
 export async function reconcileWebhooks(
   client: CampaignApiClient,
   request: ReconcileRequest,
-  logger: ReconcileLogger = silentLogger,
+  logger: LogLines = silentLogger,
 ): Promise<ReconcileResult> {
   const current = await client.listWebhooks(request.clientId);
   const plan = planReconcile(request, current, request);
@@ -65,7 +65,7 @@ export interface RemovalResult {
 export async function removeWebhooks(
   client: CampaignApiClient,
   scope: RemovalScope,
-  logger: ReconcileLogger = silentLogger,
+  logger: LogLines = silentLogger,
 ): Promise<RemovalResult> {
   const plan = planRemoval(scope, await client.listWebhooks(scope.clientId));
   logPlan(logger, plan);
@@ -87,7 +87,7 @@ export async function pushEndpointKey(
   client: CampaignApiClient,
   request: DesiredWebhooks & { readonly endpointKey: string },
   reason: string,
-  logger: ReconcileLogger = silentLogger,
+  logger: LogLines = silentLogger,
 ): Promise<RemovalResult> {
   const plan = planKeyPush(request, await client.listWebhooks(request.clientId), reason);
   logPlan(logger, plan);
@@ -113,7 +113,7 @@ export function formatWebhookIds(ids: ReadonlyMap<CampaignEventType, number>): s
   return [...ids].map(([type, id]) => `${type}=${id}`).join(',');
 }
 
-function logPlan(logger: ReconcileLogger, plan: ReconcilePlan): void {
+function logPlan(logger: LogLines, plan: ReconcilePlan): void {
   logger.info('Campaign webhook plan', {
     clientId: plan.clientId,
     adopted: Object.fromEntries(plan.kept),

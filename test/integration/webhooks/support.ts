@@ -5,7 +5,7 @@ import {
   type CampaignApiClientOptions,
 } from '../../../functions/shared/campaign-api/client.js';
 import type { Clock } from '../../../functions/shared/campaign-api/retry.js';
-import type { ReconcileLogger } from '../../../functions/webhook-reconciler/execute.js';
+import type { LogLines } from '../../../functions/webhook-reconciler/execute.js';
 import {
   type CampaignSimulator,
   type CampaignSimulatorOptions,
@@ -102,11 +102,15 @@ export async function startTarget(acceptedKeys: string[], path = '/prod/events')
 }
 
 /** A logger that keeps what it was told, for assertions on what an operator would read. */
-export function recordingLogger(): ReconcileLogger & {
+export function recordingLogger(): LogLines & {
   readonly lines: Array<{ level: string; message: string; details?: Record<string, unknown> }>;
 } {
   const lines: Array<{ level: string; message: string; details?: Record<string, unknown> }> = [];
-  const log = (level: string) => (message: string, details?: Record<string, unknown>) =>
-    lines.push({ level, message, ...(details ? { details } : {}) });
+  const log =
+    (level: string) =>
+    (message: unknown, ...extra: unknown[]) => {
+      const details = extra[0] as Record<string, unknown> | undefined;
+      lines.push({ level, message: String(message), ...(details ? { details } : {}) });
+    };
   return { lines, info: log('info'), warn: log('warn'), error: log('error') };
 }
