@@ -2,7 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -16,6 +16,7 @@ import { EventTable } from './constructs/event-table.js';
 import { EventTopics } from './constructs/event-topics.js';
 import { FanOut } from './constructs/fan-out.js';
 import { IngestApi, MAX_INGEST_TIMEOUT } from './constructs/ingest-api.js';
+import { administeredKey, grantOperatorsDataKeyUse } from './constructs/key-access.js';
 import { Monitoring } from './constructs/monitoring.js';
 import type { FunctionSizing, ProjectFunction } from './constructs/project-function.js';
 import { WebhookRegistration } from './constructs/webhook-registration.js';
@@ -79,10 +80,13 @@ export class CampaignEvents extends Construct {
 
     this.dataKey =
       props.existingEncryptionKey ??
-      new kms.Key(this, 'DataKey', {
-        description: `${Stack.of(this).stackName}: encrypts Campaign events at rest (table, topics, queues, secrets)`,
-        enableKeyRotation: true,
-      });
+      administeredKey(
+        this,
+        'DataKey',
+        `${Stack.of(this).stackName}: encrypts Campaign events at rest (table, topics, queues, secrets)`,
+        { encryptsTables: true },
+      );
+    grantOperatorsDataKeyUse(this.dataKey, config.dataKeyOperators);
 
     const eventTable = new EventTable(this, 'EventTable', {
       encryptionKey: this.dataKey,
@@ -114,6 +118,10 @@ export class CampaignEvents extends Construct {
       eventTypes: config.eventTypes,
       encryptionKey: this.dataKey,
       topicNamePrefix: Stack.of(this).stackName,
+      subscribers: {
+        protocols: config.eventTopics.subscriptionProtocols,
+        principals: config.eventTopics.subscribers,
+      },
     });
     this.eventTopics = eventTopics.topics;
 

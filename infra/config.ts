@@ -3,6 +3,7 @@ import { CAMPAIGN_EVENT_TYPES } from '../functions/shared/campaign-event-types.j
 import { CAMPAIGN_PRODUCTION_API_URL } from '../functions/shared/contracts/campaign-api.js';
 import { DEFAULT_METRICS_NAMESPACE } from '../functions/shared/metrics-catalog.js';
 import { describeIssue } from './config-errors.js';
+import { SNS_PROTOCOLS, type SnsProtocol } from './constructs/event-topics.js';
 import { MAX_LOG_RETENTION_DAYS } from './log-retention.js';
 
 /**
@@ -151,6 +152,38 @@ const ArchiveSchema = v.strictObject({
   queryResultsRetentionDays: v.optional(positiveInt, 7),
 });
 
+/** Same-account queues, functions and delivery streams, and HTTPS endpoints: no plain HTTP, no email. */
+export const DEFAULT_SUBSCRIPTION_PROTOCOLS: readonly SnsProtocol[] = ['sqs', 'lambda', 'firehose', 'https'];
+
+const accountId = v.pipe(v.string(), v.regex(/^\d{12}$/, 'must be a 12-digit AWS account id'));
+const iamPrincipal = v.union(
+  [
+    accountId,
+    v.pipe(
+      v.string(),
+      v.regex(
+        /^arn:aws[a-z-]*:(iam::\d{12}:(root|role\/.+|user\/.+)|sts::\d{12}:assumed-role\/.+)$/,
+        'must be a 12-digit account id or an IAM role/user ARN (wildcards allowed in the name)',
+      ),
+    ),
+  ],
+  'must be a 12-digit account id or an IAM role/user ARN',
+);
+
+const EventTopicsSchema = v.strictObject({
+  /** Protocols a subscription to an event topic may use (`sns:Protocol`); others are denied. */
+  subscriptionProtocols: v.optional(
+    v.pipe(
+      v.array(v.picklist(SNS_PROTOCOLS)),
+      v.minLength(1),
+      v.check((protocols) => new Set(protocols).size === protocols.length, 'must not repeat a protocol'),
+    ),
+    [...DEFAULT_SUBSCRIPTION_PROTOCOLS],
+  ),
+  /** Principals of other accounts allowed to subscribe (account ids or IAM role/user ARNs). */
+  subscribers: v.optional(v.array(iamPrincipal), []),
+});
+
 export const ConfigSchema = v.strictObject({
   /** CloudFormation stack name. */
   stackName: v.optional(
@@ -194,7 +227,21 @@ export const ConfigSchema = v.strictObject({
   retainData: v.optional(v.boolean(), true),
   /** CloudWatch namespace of the custom metrics. */
   metricsNamespace: v.optional(v.pipe(v.string(), v.minLength(1)), DEFAULT_METRICS_NAMESPACE),
+  /**
+   * IAM role/user ARNs of the deploying account that the data key lets read and publish events through
+   * DynamoDB, SQS and SNS (the replay, docs/REPLAY.md); their own IAM policy must allow it too.
+   */
+  dataKeyOperators: v.optional(
+    v.array(
+      v.pipe(
+        v.string(),
+        v.regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, 'must be an IAM role or user ARN'),
+      ),
+    ),
+    [],
+  ),
   api: v.optional(ApiSchema, {}),
+  eventTopics: v.optional(EventTopicsSchema, {}),
   campaign: CampaignSchema,
   alerts: v.optional(AlertsSchema, {}),
   archive: v.optional(ArchiveSchema, {}),

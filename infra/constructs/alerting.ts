@@ -3,7 +3,7 @@ import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -17,6 +17,7 @@ import {
 } from '../../functions/shared/alerts/severity.js';
 import { ENV, FUNCTION_SERVICES } from '../../functions/shared/contracts/environment.js';
 import { ALARM_PERIOD, type AlarmRouter, createProjectAlarm } from './alarms/project-alarm.js';
+import { administeredKey, grantKeyUse, KEY_USE_ACTIONS, sendOnlyDestination } from './key-access.js';
 import { ProjectFunction, setEnvironment } from './project-function.js';
 
 export interface ChatbotSlackChannel {
@@ -118,10 +119,7 @@ export class Alerting extends Construct implements AlarmRouter {
 
     this.encryptionKey =
       props.encryptionKey ??
-      new kms.Key(this, 'Key', {
-        description: `${this.namePrefix}: encrypts the alerting topics and queues`,
-        enableKeyRotation: true,
-      });
+      administeredKey(this, 'Key', `${this.namePrefix}: encrypts the alerting topics and queues`);
     this.allowServicesToUseKey();
 
     this.alarmTopic = this.topic('AlarmTopic', 'alarms', 'Campaign events: alarm notifications (internal)');
@@ -140,7 +138,10 @@ export class Alerting extends Construct implements AlarmRouter {
       timeout: Duration.seconds(30),
     });
     setEnvironment(this.alarmFormatter, ENV.alertsTopicArn, this.alertsTopic.topicArn);
-    this.alertsTopic.grantPublish(this.alarmFormatter);
+    this.alarmFormatter.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.alertsTopic.topicArn] }),
+    );
+    grantKeyUse(this.encryptionKey, this.alarmFormatter, 'sns', KEY_USE_ACTIONS.encryptAndDecrypt);
     parkFailedInvocations(this.alarmFormatter, this.formatterDeadLetterQueue);
     this.alarmTopic.addSubscription(
       new subscriptions.LambdaSubscription(this.alarmFormatter, {
@@ -505,7 +506,7 @@ function parkFailedInvocations(fn: ProjectFunction, queue: sqs.Queue): void {
   fn.configureAsyncInvoke({
     retryAttempts: 2,
     maxEventAge: Duration.hours(6),
-    onFailure: new destinations.SqsDestination(queue),
+    onFailure: new destinations.SqsDestination(sendOnlyDestination(fn, 'OnFailureDestination', queue, fn)),
   });
   Validations.of(fn).acknowledge({
     id: 'Serverless-LambdaDLQ',

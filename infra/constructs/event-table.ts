@@ -1,11 +1,11 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { ENV } from '../../functions/shared/contracts/environment.js';
 import { EVENT_TABLE_ATTRIBUTES } from '../../functions/shared/contracts/event-table.js';
+import { grantKeyUse, KEY_USE_ACTIONS } from './key-access.js';
 import { setEnvironment } from './project-function.js';
 
 export interface EventTableProps {
@@ -43,7 +43,8 @@ export class EventTable extends Construct {
   /** Lets a function write events: BatchWriteItem only (no reads, no deletes), plus TABLE_NAME. */
   bindWriter(fn: lambda.Function): void {
     this.table.grant(fn, 'dynamodb:BatchWriteItem');
-    this.table.encryptionKey?.grantEncryptDecrypt(fn as iam.IGrantable);
+    if (this.table.encryptionKey)
+      grantKeyUse(this.table.encryptionKey, fn, 'dynamodb', KEY_USE_ACTIONS.decrypt);
     setEnvironment(fn, ENV.tableName, this.table.tableName);
   }
 }

@@ -8,6 +8,7 @@ import { FUNCTION_SERVICES } from '../../functions/shared/contracts/environment.
 import { EVENT_STATUS, EVENT_TABLE_ATTRIBUTES } from '../../functions/shared/contracts/event-table.js';
 import type { EventTable } from './event-table.js';
 import type { EventTopics } from './event-topics.js';
+import { grantKeyUse, KEY_USE_ACTIONS, sendOnlyDestination } from './key-access.js';
 import { type FunctionSizing, ProjectFunction } from './project-function.js';
 
 /** The fan-out's memory (CPU share) and concurrent batches per shard: see docs/SIZING.md. */
@@ -84,6 +85,8 @@ export class FanOut extends Construct {
         'Invoked by a stream event source mapping, whose on-failure destination is the dead-letter queue.',
     });
 
+    // Reading the stream decrypts with the table key (the event source's own grant has no kms:ViaService).
+    grantKeyUse(props.encryptionKey, this.fanOutFunction, 'dynamodb', KEY_USE_ACTIONS.decrypt);
     this.fanOutFunction.addEventSource(
       new sources.DynamoEventSource(props.eventTable.table, {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
@@ -93,7 +96,9 @@ export class FanOut extends Construct {
         bisectBatchOnError: true,
         retryAttempts: props.retryAttempts ?? 10,
         reportBatchItemFailures: true,
-        onFailure: new sources.SqsDlq(this.deadLetterQueue),
+        onFailure: new sources.SqsDlq(
+          sendOnlyDestination(this, 'DeadLetterDestination', this.deadLetterQueue, this.fanOutFunction),
+        ),
         filters: [
           lambda.FilterCriteria.filter({
             eventName: lambda.FilterRule.isEqual('INSERT'),

@@ -202,7 +202,8 @@ describe('alarm formatter', () => {
         Statement: Match.arrayWith([
           { Action: 'sns:Publish', Effect: 'Allow', Resource: ref(stack, alerting.alertsTopic) },
           {
-            Action: Match.arrayWith(['kms:Decrypt', 'kms:GenerateDataKey*']),
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+            Condition: { StringEquals: { 'kms:ViaService': 'sns.eu-central-1.amazonaws.com' } },
             Effect: 'Allow',
             Resource: arnOf(stack, alerting.encryptionKey),
           },
