@@ -1,4 +1,6 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -85,10 +87,8 @@ export class FanOut extends Construct {
         'Invoked by a stream event source mapping, whose on-failure destination is the dead-letter queue.',
     });
 
-    // Reading the stream decrypts with the table key (the event source's own grant has no kms:ViaService).
-    grantKeyUse(props.encryptionKey, this.fanOutFunction, 'dynamodb', KEY_USE_ACTIONS.decrypt);
     this.fanOutFunction.addEventSource(
-      new sources.DynamoEventSource(props.eventTable.table, {
+      new sources.DynamoEventSource(streamOnlyView(props.eventTable, this.fanOutFunction), {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
         batchSize: 100,
         maxBatchingWindow: Duration.seconds(1),
@@ -112,4 +112,26 @@ export class FanOut extends Construct {
       }),
     );
   }
+}
+
+/**
+ * The table as the event source sees it: the same construct (so the mapping keeps its logical id), but its
+ * grantStreamRead grants the stream actions alone (CDK's adds kms:Decrypt without kms:ViaService); the key
+ * use, decrypting the table key through DynamoDB, is granted here.
+ */
+function streamOnlyView(eventTable: EventTable, reader: iam.IGrantable): dynamodb.ITableV2 {
+  const { table } = eventTable;
+  if (table.encryptionKey) grantKeyUse(table.encryptionKey, reader, 'dynamodb', KEY_USE_ACTIONS.decrypt);
+  const grantStreamRead = (grantee: iam.IGrantable) => {
+    table.grantTableListStreams(grantee);
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+      resourceArns: [table.tableStreamArn as string],
+    });
+  };
+  return new Proxy(table, {
+    get: (target, property) =>
+      property === 'grantStreamRead' ? grantStreamRead : Reflect.get(target, property, target),
+  });
 }
