@@ -84,7 +84,7 @@ export class CampaignEvents extends Construct {
         this,
         'DataKey',
         `${Stack.of(this).stackName}: encrypts Campaign events at rest (table, topics, queues, secrets)`,
-        { encryptsTables: true },
+        { serviceGrants: ['dynamodb'] },
       );
     grantOperatorsDataKeyUse(this.dataKey, config.dataKeyOperators);
 

@@ -27,6 +27,7 @@ import {
   partitionQuery,
   projectionLocationTemplate,
 } from './archive-format.js';
+import { allowServiceGrants, grantKeyUse, KEY_USE_ACTIONS } from './key-access.js';
 
 export type ArchiveConfig = Config['archive'];
 
@@ -98,6 +99,8 @@ export class Archive extends Construct {
     });
     const table = this.createTable(database, [...props.eventTopics.keys()], props.config.retentionDays);
 
+    // The encrypted delivery stream keeps a grant on the key (created as the stream is).
+    allowServiceGrants(props.encryptionKey, 'firehose');
     const role = this.createDeliveryRole(props.encryptionKey, table);
     this.deliveryStream = this.createDeliveryStream(prefix, props, role, table);
     this.deadLetterQueue = this.createDeadLetterQueue(props.encryptionKey, removalPolicy);
@@ -218,8 +221,10 @@ export class Archive extends Construct {
       }),
       description: 'Archive delivery stream: writes the archive bucket, reads the Glue table schema',
     });
-    this.bucket.grantReadWrite(role);
-    key.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey*');
+    // The bucket's S3 actions only (CDK's grant on a KMS bucket adds Encrypt/ReEncrypt* on the key, without
+    // kms:ViaService); the key use, through S3, is granted narrowly.
+    s3.Bucket.fromBucketArn(this, 'BucketGrants', this.bucket.bucketArn).grantReadWrite(role);
+    grantKeyUse(key, role, 's3', KEY_USE_ACTIONS.encryptAndDecrypt);
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['glue:GetTable', 'glue:GetTableVersion', 'glue:GetTableVersions'],
@@ -234,7 +239,8 @@ export class Archive extends Construct {
         ],
       }),
     );
-    role.node.addDependency(table);
+    // The policy (not the role: the data key's policy names the role, and the table's bucket uses the key).
+    (role.node.findChild('DefaultPolicy') as iam.Policy).node.addDependency(table);
     const bucketLogicalId = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket);
     acknowledgeDeliveryWildcards(role, [...DELIVERY_ROLE_WILDCARDS, `Resource::<${bucketLogicalId}.Arn>/*`]);
     return role;

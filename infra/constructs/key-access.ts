@@ -28,7 +28,7 @@ export const KEY_ADMINISTRATION_ACTIONS = [
 ] as const;
 
 /** The services that encrypt the stack's data with its keys; each use of a key goes through one of them. */
-export type KeyService = 'dynamodb' | 'sns' | 'sqs' | 'secretsmanager';
+export type KeyService = 'dynamodb' | 'sns' | 'sqs' | 'secretsmanager' | 's3' | 'firehose';
 
 /**
  * What a caller of each service needs on the key: DynamoDB decrypts the table key (reads and writes
@@ -49,37 +49,44 @@ export function administeredKey(
   scope: Construct,
   id: string,
   description: string,
-  options: { readonly encryptsTables?: boolean } = {},
+  options: { readonly serviceGrants?: readonly KeyService[] } = {},
 ): kms.Key {
-  const stack = Stack.of(scope);
-  const statements = [
-    new iam.PolicyStatement({
-      sid: 'AccountAdministersKeyNoDataUse',
-      principals: [new iam.AccountRootPrincipal()],
-      actions: [...KEY_ADMINISTRATION_ACTIONS],
-      resources: ['*'],
-    }),
-  ];
-  if (options.encryptsTables) {
-    // CloudFormation (the deploying role) creates the table: DynamoDB needs a grant for its own use.
-    statements.push(
-      new iam.PolicyStatement({
-        sid: 'AccountCreatesTablesThroughDynamoDB',
-        principals: [new iam.AccountRootPrincipal()],
-        actions: ['kms:CreateGrant'],
-        resources: ['*'],
-        conditions: {
-          StringEquals: { 'kms:ViaService': viaService(stack, 'dynamodb') },
-          Bool: { 'kms:GrantIsForAWSResource': 'true' },
-        },
-      }),
-    );
-  }
-  return new kms.Key(scope, id, {
+  const key = new kms.Key(scope, id, {
     description,
     enableKeyRotation: true,
-    policy: new iam.PolicyDocument({ statements }),
+    policy: new iam.PolicyDocument({
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'AccountAdministersKeyNoDataUse',
+          principals: [new iam.AccountRootPrincipal()],
+          actions: [...KEY_ADMINISTRATION_ACTIONS],
+          resources: ['*'],
+        }),
+      ],
+    }),
   });
+  for (const service of options.serviceGrants ?? []) allowServiceGrants(key, service);
+  return key;
+}
+
+/**
+ * Lets the deploying role (through IAM) create the grant a service keeps for its own use of the key, as
+ * DynamoDB does for a table and Firehose for an encrypted delivery stream: CreateGrant through that
+ * service, for an AWS resource only.
+ */
+export function allowServiceGrants(key: kms.IKey, service: KeyService): void {
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: `AccountCreatesGrantsThrough${service.charAt(0).toUpperCase()}${service.slice(1)}`,
+      principals: [new iam.AccountRootPrincipal()],
+      actions: ['kms:CreateGrant'],
+      resources: ['*'],
+      conditions: {
+        StringEquals: { 'kms:ViaService': viaService(Stack.of(key), service) },
+        Bool: { 'kms:GrantIsForAWSResource': 'true' },
+      },
+    }),
+  );
 }
 
 /**
@@ -126,8 +133,8 @@ export function sendOnlyDestination(
 }
 
 /**
- * Operators named in the configuration (the replay): read the table, stream and dead-letter queue and
- * publish to the topics, through those services only. Their own IAM policy must allow it as well.
+ * Operators named in the configuration (the replay, the archive reports): read the table, stream,
+ * dead-letter queue and archive, publish to the topics, through those services only. Their own IAM policy must allow it as well.
  */
 export function grantOperatorsDataKeyUse(key: kms.IKey, operatorArns: readonly string[]): void {
   if (operatorArns.length === 0) return;

@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { METRIC_SERVICES } from '../../functions/shared/metrics-catalog.js';
+import { FUNCTION_SERVICES } from '../../functions/shared/contracts/environment.js';
 import type { ConfigInput } from '../../infra/config.js';
-import { ALARM_FORMATTER_SERVICE } from '../../infra/constructs/alerting.js';
 import { synthStack } from '../support/synth.js';
 import {
   ACCOUNT,
@@ -21,15 +20,15 @@ import {
 
 const FULL: Partial<ConfigInput> = {
   alerts: { emails: ['oncall@example.com'], slackWebhookSecretName: 'campaign-events/slack' },
+  archive: { enabled: true },
 };
-const SERVICE_OF_FUNCTION = {
-  ingest: METRIC_SERVICES.ingest,
-  fanOut: METRIC_SERVICES.fanOut,
-  alarmFormatter: ALARM_FORMATTER_SERVICE,
-  slackNotifier: METRIC_SERVICES.slackNotifier,
-  webhookReconciler: 'webhook-reconciler',
-} as const;
-type Owner = keyof typeof SERVICE_OF_FUNCTION;
+/** Roles of the project functions (found by their Powertools service) and of the archive (by logical id). */
+const FUNCTION_OWNERS = ['ingest', 'fanOut', 'alarmFormatter', 'slackNotifier', 'webhookReconciler'] as const;
+const ROLE_ID_PREFIXES = {
+  archiveDelivery: 'ArchiveDeliveryRole',
+  archiveSubscription: 'ArchiveSubscriptionRole',
+};
+type Owner = (typeof FUNCTION_OWNERS)[number] | keyof typeof ROLE_ID_PREFIXES;
 
 interface Rule {
   readonly what: string;
@@ -61,6 +60,11 @@ const fanOutDeadLetterQueue = only('AWS::SQS::Queue', (id) => id.startsWith('Fan
 const dataKey = only('AWS::KMS::Key', (id) => id.startsWith('DataKey'));
 const alertingKey = only('AWS::KMS::Key', (id) => id.startsWith('Alerting'));
 const everyKey = only('AWS::KMS::Key');
+const archiveStream = only('AWS::KinesisFirehose::DeliveryStream');
+const archiveObjects = (model: IamModel) =>
+  only('AWS::S3::Bucket', (id) => id.startsWith('ArchiveBucket'))(model).map(
+    (arn) => `${arn}/events/x.parquet`,
+  );
 
 const DATA_RULES: Rule[] = [
   { what: 'write events', action: 'dynamodb:BatchWriteItem', resources: table, allowed: ['ingest'] },
@@ -133,6 +137,7 @@ const KEY_RULES: Rule[] = [
   ...keyUse(dataKey, 'sns', ['fanOut'], ['fanOut']),
   ...keyUse(dataKey, 'sqs', ['fanOut'], ['fanOut']),
   ...keyUse(dataKey, 'secretsmanager', ['ingest', 'webhookReconciler'], []),
+  ...keyUse(dataKey, 's3', ['archiveDelivery'], ['archiveDelivery']),
   ...keyUse(alertingKey, 'dynamodb', [], []),
   ...keyUse(alertingKey, 'sns', ['alarmFormatter'], ['alarmFormatter']),
   ...keyUse(alertingKey, 'sqs', ['alarmFormatter', 'slackNotifier'], ['alarmFormatter', 'slackNotifier']),
@@ -167,10 +172,12 @@ function ownersByRole(model: IamModel): Map<string, Owner> {
       Environment?: { Variables?: Record<string, unknown> };
     };
     const service = props.Environment?.Variables?.POWERTOOLS_SERVICE_NAME;
-    const owner = (Object.keys(SERVICE_OF_FUNCTION) as Owner[]).find(
-      (key) => SERVICE_OF_FUNCTION[key] === service,
-    );
+    const owner = FUNCTION_OWNERS.find((key) => FUNCTION_SERVICES[key] === service);
     if (owner) owners.set(props.Role['Fn::GetAtt'][0], owner);
+  }
+  for (const [owner, prefix] of Object.entries(ROLE_ID_PREFIXES) as [Owner, string][]) {
+    for (const id of model.logicalIdsOfType('AWS::IAM::Role').filter((roleId) => roleId.startsWith(prefix)))
+      owners.set(id, owner);
   }
   return owners;
 }
@@ -198,7 +205,9 @@ describe('IAM, evaluated (every role of the stack against every rule)', () => {
   });
 
   it('knows the role of each project function', () => {
-    expect([...owners.values()].sort()).toEqual(Object.keys(SERVICE_OF_FUNCTION).sort());
+    expect([...owners.values()].sort()).toEqual(
+      [...FUNCTION_OWNERS, ...Object.keys(ROLE_ID_PREFIXES)].sort(),
+    );
     expect(model.roles.length).toBeGreaterThan(owners.size);
   });
 
