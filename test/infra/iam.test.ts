@@ -108,6 +108,24 @@ const DATA_RULES: Rule[] = [
     resources: fanOutDeadLetterQueue,
     allowed: [],
   },
+  {
+    what: 'deliver to the archive stream',
+    action: 'firehose:PutRecordBatch',
+    resources: archiveStream,
+    allowed: ['archiveSubscription'],
+  },
+  {
+    what: 'write the archive',
+    action: 's3:PutObject',
+    resources: archiveObjects,
+    allowed: ['archiveDelivery'],
+  },
+  {
+    what: 'read the archive',
+    action: 's3:GetObject',
+    resources: archiveObjects,
+    allowed: ['archiveDelivery'],
+  },
 ];
 
 const keyUse = (
