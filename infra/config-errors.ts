@@ -67,6 +67,8 @@ function whatIsAllowed(issue: v.BaseIssue<unknown>): string {
       return 'must be a URL';
     case 'literal':
       return `must be ${issue.expected ?? 'the documented value'}`;
+    case 'raw_check':
+      return issue.message;
     default:
       return `must be ${issue.expected ?? 'as documented in README.md, "Configuration reference"'}`;
   }

@@ -1,6 +1,9 @@
 import * as v from 'valibot';
 import { CAMPAIGN_EVENT_TYPES } from '../functions/shared/campaign-event-types.js';
-import { CAMPAIGN_PRODUCTION_API_URL } from '../functions/shared/contracts/campaign-api.js';
+import {
+  CAMPAIGN_PRODUCTION_API_URL,
+  campaignBaseUrlProblem,
+} from '../functions/shared/contracts/campaign-api.js';
 import { DEFAULT_METRICS_NAMESPACE } from '../functions/shared/metrics-catalog.js';
 import { describeIssue } from './config-errors.js';
 import { SNS_PROTOCOLS, type SnsProtocol } from './constructs/event-topics.js';
@@ -75,7 +78,16 @@ const CampaignSchema = v.strictObject({
   /** Campaign client ids (mandator ids) whose events are received. */
   clientIds: v.pipe(v.array(positiveInt), v.minLength(1, 'list at least one Campaign client id')),
   /** Base URL of the Campaign REST API. */
-  apiBaseUrl: v.optional(v.pipe(v.string(), v.url()), CAMPAIGN_PRODUCTION_API_URL),
+  apiBaseUrl: v.optional(
+    v.pipe(
+      v.string(),
+      v.rawCheck(({ dataset, addIssue }) => {
+        const problem = dataset.typed ? campaignBaseUrlProblem(dataset.value) : undefined;
+        if (problem !== undefined) addIssue({ message: problem });
+      }),
+    ),
+    CAMPAIGN_PRODUCTION_API_URL,
+  ),
   /** Name of the Secrets Manager secret (created by you) holding {"username": "...", "password": "..."}. */
   credentialsSecretName: v.optional(v.pipe(v.string(), v.minLength(1)), 'campaign-events/campaign-api'),
   /** Mailing id used to verify each webhook at deploy time; without it verification is skipped. */

@@ -1,4 +1,4 @@
-import { CAMPAIGN_PRODUCTION_API_URL } from '../contracts/campaign-api.js';
+import { CAMPAIGN_PRODUCTION_API_URL, campaignBaseUrlProblem } from '../contracts/campaign-api.js';
 import { ConcurrencyLimiter } from './concurrency.js';
 import { DEFAULT_MAX_CONCURRENCY } from './constants.js';
 import { CampaignApiError, type CampaignFailureKind, campaignMessageFrom, redact } from './errors.js';
@@ -455,9 +455,8 @@ function normalizeBaseUrl(value: string): string {
   } catch {
     throw new Error(`Campaign API base URL is not a URL: "${value}"`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new Error(`Campaign API base URL must be http(s), got "${value}"`);
-  }
+  const problem = campaignBaseUrlProblem(value);
+  if (problem !== undefined) throw new Error(`Campaign API base URL "${value}" ${problem}`);
   return url.toString().replace(/\/+$/, '');
 }
 
