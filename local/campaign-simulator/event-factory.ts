@@ -4,7 +4,7 @@ import { MAILING_EVENT_TYPES } from '../../functions/shared/events/schema.js';
 /**
  * Realistic Campaign webhook events, for the simulator, the local run, tests and benchmarks.
  *
- * The payload shape is only partly documented (see ../shared/reference/CAMPAIGN-FACTS.md). Fields seen in
+ * The payload shape is only partly documented. Fields seen in
  * public integrations are used by their published names (`clientId`, `type`, `mailingId`, `recipientId`,
  * `userListId`, `mediaTypesToAddresses`, `link`). The rest are ASSUMPTIONS, recorded in docs/PAYLOAD.md:
  * - `created`: the event's own time (ISO-8601), named like the `created` field of Campaign's REST records;

@@ -10,7 +10,7 @@ import { SimulatorHttpError, type StoredWebhook, toRestWebhook, WebhookStore } f
 
 /**
  * A Campaign REST API simulator for the webhook part of the contract
- * (../shared/reference/campaign-webhooks-openapi.json), and a stand-in for Campaign as the SENDER of
+ * (Campaign's webhooks OpenAPI contract), and a stand-in for Campaign as the SENDER of
  * event batches. Used by the tests and the local run. Differences from production, on purpose:
  * plain http and any port are accepted as target URLs (production requires HTTPS on 443; see
  * `requireHttpsTargets`), and a few `/_simulator/*` admin routes exist (no auth, loopback only).

@@ -2,7 +2,7 @@ import type { CampaignEventType } from '../campaign-event-types.js';
 
 /**
  * The webhook part of the Campaign REST API, typed from the published contract
- * (../shared/reference/campaign-webhooks-openapi.json). Names follow the contract's schemas.
+ * (Campaign's webhooks OpenAPI contract). Names follow the contract's schemas.
  */
 
 /** `RestWebhook.status`. `deleted` and `suspended` are listed by the contract; their rules are not. */
