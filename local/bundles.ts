@@ -110,6 +110,12 @@ const nativeImport = new Function('specifier', 'return import(specifier)') as (
 ) => Promise<Record<string, unknown>>;
 
 let instances = 0;
+const imported = new Set<string>();
+
+/** The bundle entries this process has imported (tests check that what ran is what ships). */
+export function importedBundles(): string[] {
+  return [...imported];
+}
 
 /**
  * Imports the bundle's handler as Lambda's runtime does (a plain ESM import of `index.mjs`), as a fresh
@@ -118,6 +124,7 @@ let instances = 0;
 export async function importBundledHandler<T>(bundle: FunctionBundle): Promise<T> {
   instances++;
   const module = await nativeImport(`${pathToFileURL(bundle.entry).href}?instance=${instances}`);
+  imported.add(bundle.entry);
   const handler = module[bundle.exportName];
   if (typeof handler !== 'function') {
     throw new Error(`${bundle.entry} exports no function "${bundle.exportName}" (${bundle.constructPath})`);
