@@ -1,5 +1,5 @@
 import { inject } from 'vitest';
-import { type FunctionBundle, readBundles } from '../../local/bundles.js';
+import { type FunctionBundle, importBundledHandler, readBundles } from '../../local/bundles.js';
 
 /**
  * The functions' bundles as `cdk synth` builds them, from the assembly the global setup synthesized for
@@ -15,4 +15,22 @@ export function bundleAt(constructPathSuffix: string): FunctionBundle {
   );
   if (bundle === undefined) throw new Error(`No synthesized bundle at …/${constructPathSuffix}`);
   return bundle;
+}
+
+/**
+ * A handler loader for the pipeline assembler (its `loadHandler` option): each function's synthesized
+ * bundle, found by the function's logical id, imported as Lambda imports it.
+ */
+export function bundledHandlerLoader<T = never>(
+  bundles: ReadonlyMap<string, FunctionBundle> = synthesizedBundles(),
+): (fn: { readonly logicalId: string }) => Promise<T> {
+  return async (fn) => {
+    const bundle = bundles.get(fn.logicalId);
+    if (bundle === undefined) {
+      throw new Error(
+        `No synthesized bundle for the function ${fn.logicalId} (test/support/bundles-setup.ts)`,
+      );
+    }
+    return importBundledHandler<T>(bundle);
+  };
 }
