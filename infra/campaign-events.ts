@@ -109,6 +109,8 @@ export class CampaignEvents extends Construct {
       eventTable,
       endpointKey,
       functionSizing: props.ingestFunctionSizing,
+      payload: config.payload,
+      verifyMailingId: config.campaign.verifyMailingId,
     });
     this.restApi = ingestApi.restApi;
     this.endpointUrl = ingestApi.endpointUrl;

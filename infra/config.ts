@@ -48,8 +48,11 @@ const ApiSchema = v.pipe(
     allowAnySourceIp: v.optional(v.boolean(), false),
     /** Header that carries the endpoint key (the webhook's keyAuth `key`). */
     authHeaderName: v.optional(headerName, 'X-Campaign-Webhook-Key'),
-    /** Largest request body accepted, in bytes (Lambda's synchronous payload limit is 6 MB). */
-    maxBodyBytes: v.optional(v.pipe(positiveInt, v.maxValue(5_500_000)), 5_000_000),
+    /**
+     * Largest request body accepted, in bytes, decoded. Bodies reach the function base64-encoded (so no
+     * byte is altered on the way), and Lambda's synchronous payload limit is 6 MB: at most 4,400,000.
+     */
+    maxBodyBytes: v.optional(v.pipe(positiveInt, v.maxValue(4_400_000)), 4_000_000),
     /** Most events accepted in one batch. */
     maxEventsPerBatch: v.optional(positiveInt, 10_000),
     /** Stage throttling, steady requests per second: 2× the documented peak at one event per request (docs/SIZING.md). */
@@ -94,6 +97,18 @@ const CampaignSchema = v.strictObject({
   verifyMailingId: v.optional(positiveInt),
   /** Bump to push a rotated endpoint key to Campaign on the next deploy. */
   endpointKeyRotation: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 0),
+});
+
+const fieldName = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_$-]{1,64}$/, 'must be a field name (letters, digits, _ $ -)'));
+
+const PayloadSchema = v.strictObject({
+  /**
+   * Fields an event must carry (not absent, not null), per registration type, beyond what routing needs;
+   * an event without one is quarantined. E.g. {"sent": ["mailingId"]}.
+   */
+  requiredFields: v.optional(v.record(v.picklist(CAMPAIGN_EVENT_TYPES), v.array(fieldName)), {}),
+  /** Publish Campaign verify's test events (mailingId = campaign.verifyMailingId) to the event topics. */
+  publishVerificationEvents: v.optional(v.boolean(), false),
 });
 
 const SilenceSchema = v.strictObject({
@@ -254,6 +269,8 @@ export const ConfigSchema = v.strictObject({
   ),
   api: v.optional(ApiSchema, {}),
   eventTopics: v.optional(EventTopicsSchema, {}),
+  /** How tolerant the ingest is of the event payload (docs/PAYLOAD.md). */
+  payload: v.optional(PayloadSchema, {}),
   campaign: CampaignSchema,
   alerts: v.optional(AlertsSchema, {}),
   archive: v.optional(ArchiveSchema, {}),

@@ -1,4 +1,5 @@
 import type { MessageAttributeValue } from '@aws-sdk/client-sns';
+import { idText } from '../shared/events/event-id.js';
 import { bounceCategoryOf, mediaTypeOf } from '../shared/events/schema.js';
 import type { PublishedEvent } from '../shared/events/stored-event.js';
 
@@ -15,15 +16,17 @@ export function toMessage(event: PublishedEvent): {
 } {
   const attributes: Record<string, MessageAttributeValue> = {
     eventType: { DataType: 'String', StringValue: event.eventType },
-    clientId: { DataType: 'Number', StringValue: String(event.clientId) },
+    clientId: { DataType: 'Number', StringValue: idText(event.clientId) },
   };
   if (event.mailingId !== undefined) {
-    attributes.mailingId = { DataType: 'Number', StringValue: String(event.mailingId) };
+    attributes.mailingId = { DataType: 'Number', StringValue: idText(event.mailingId) };
   }
+  // An event kept in S3 (`rawObject`) has no fields here: its message carries the pointer.
+  const fields = event.event ?? {};
   if (event.eventType === 'bounce') {
-    attributes.bounceCategory = { DataType: 'String', StringValue: bounceCategoryOf(event.event) };
+    attributes.bounceCategory = { DataType: 'String', StringValue: bounceCategoryOf(fields) };
   }
-  const mediaType = mediaTypeOf(event.event);
+  const mediaType = mediaTypeOf(fields);
   if (mediaType !== undefined) attributes.mediaType = { DataType: 'String', StringValue: mediaType };
   return { body: JSON.stringify(event), attributes };
 }

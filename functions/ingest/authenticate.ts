@@ -9,11 +9,14 @@ export interface AuthenticateOptions {
   readonly verifier: EndpointKeyVerifier;
   /** Called once per refused request (metrics, logs); never given the presented key. */
   readonly onRejected?: (cause: 'missing-key' | 'wrong-key') => void;
+  /** Called when the keys cannot be read (Secrets Manager unreachable, or the secret unusable). */
+  readonly onKeysUnavailable?: (error: unknown) => void;
 }
 
 /**
  * middy middleware that authenticates a request from its key header alone, before anything reads the
  * body. A refused request gets 401 with `{"message":"Unauthorized"}` and nothing else, whatever the cause.
+ * When the keys cannot be read the request gets 503, so the sender retries it once they can.
  */
 export function authenticate(
   options: AuthenticateOptions,
@@ -26,7 +29,14 @@ export function authenticate(
         options.onRejected?.('missing-key');
         return unauthorized();
       }
-      if (!(await options.verifier.verify(presented))) {
+      let verified: boolean;
+      try {
+        verified = await options.verifier.verify(presented);
+      } catch (error) {
+        options.onKeysUnavailable?.(error);
+        return jsonResponse(503, { message: 'The endpoint key cannot be checked right now; retry later' });
+      }
+      if (!verified) {
         options.onRejected?.('wrong-key');
         return unauthorized();
       }

@@ -1,36 +1,29 @@
 import type { CampaignEventType } from '../shared/campaign-event-types.js';
-import type { EventStore, PutAllResult } from '../shared/event-store.js';
-import { itemBytes, unstorableReason } from '../shared/events/attribute-values.js';
+import { type BounceCategory, bounceCategoryOf, eventTimeOf } from '../shared/events/schema.js';
+import { EVENT_STATUS } from '../shared/events/stored-event.js';
 import {
-  type BounceCategory,
-  bounceCategoryOf,
-  type CampaignEventRecord,
-  type EventValidation,
-  eventTimeOf,
-  readableFields,
-} from '../shared/events/schema.js';
-import {
-  type AcceptedEventItem,
-  acceptedItem,
-  type EventItem,
-  type ItemTimes,
-  MAX_ACCEPTED_EVENT_BYTES,
-  MAX_ITEM_BYTES,
-  quarantinedItem,
-  toItem,
-} from '../shared/events/stored-event.js';
+  acceptedEventItem,
+  type ItemContext,
+  quarantinedEventItem,
+  type ReceivedEvent,
+  refusedEventItem,
+  type WriteReadyItem,
+} from './event-items.js';
+import type { EventReading, ReadableFields } from './event-reader.js';
+import type { EventStore, PutAllResult, StoreEntry } from './event-store.js';
 
 /**
  * The batch ingestion domain: every event of a parsed batch becomes exactly one item, accepted or
  * quarantined, and the whole set is stored before anything is reported. Nothing is dropped: an event
- * that is not a valid, storable Campaign event is quarantined with its raw text and the reasons.
+ * that cannot be routed is quarantined with its text and the reasons; one DynamoDB refuses anyway is
+ * quarantined on its own by the store.
  */
-export interface IngestBatchOptions {
-  readonly validate: (raw: unknown) => EventValidation;
+export interface ClassifyOptions extends ItemContext {
+  readonly read: (value: unknown) => EventReading;
+}
+
+export interface IngestBatchOptions extends ClassifyOptions {
   readonly store: EventStore;
-  readonly retentionDays: number;
-  /** The receive time of the request (one for the whole batch). */
-  readonly receivedAt: Date;
   /** Epoch milliseconds by which storing must be done (see PutAllOptions.deadline). */
   readonly deadline?: number;
 }
@@ -47,6 +40,8 @@ export interface EventTypeTally {
   /** Events of this type in the batch (quarantined ones whose type could be read included). */
   received: number;
   accepted: number;
+  /** Accepted events lacking a field the type normally carries (see EXPECTED_FIELDS_BY_TYPE). */
+  missingFields: number;
   /** Seconds from the event's own timestamp to its arrival, for accepted events that carry one. */
   readonly delaysSeconds: number[];
 }
@@ -55,132 +50,129 @@ export interface IngestSummary {
   readonly received: number;
   readonly accepted: number;
   readonly quarantined: number;
+  /** Accepted events recognised as Campaign verify's test events (stored, not published by default). */
+  readonly verification: number;
   /** Events with the same content as an earlier event of the batch (stored once, counted each time). */
   readonly duplicates: number;
+  /** Events kept whole in the large-event bucket (too large or too unusual for an item). */
+  readonly keptInS3: number;
   readonly quarantinedEvents: readonly QuarantinedEventReport[];
   readonly byType: ReadonlyMap<CampaignEventType, EventTypeTally>;
   /** Accepted bounce events per category. */
   readonly bounces: Readonly<Record<BounceCategory, number>>;
-  readonly storage: PutAllResult;
 }
 
 export interface ClassifiedBatch {
-  readonly items: readonly EventItem[];
-  readonly summary: Omit<IngestSummary, 'storage'>;
+  /** One entry per distinct event key, in batch order. */
+  readonly entries: readonly StoreEntry[];
+  readonly summary: IngestSummary;
+  /** For each event of the batch, how it was read and its item (duplicates share one key). */
+  readonly outcomes: ReadonlyArray<{ readonly reading: EventReading; readonly item: WriteReadyItem }>;
 }
 
-/** Validates and classifies every event; pure (no I/O). */
-export function classifyBatch(
-  events: readonly unknown[],
-  options: Pick<IngestBatchOptions, 'validate' | 'retentionDays' | 'receivedAt'>,
-): ClassifiedBatch {
-  const times: ItemTimes = { receivedAt: options.receivedAt, retentionDays: options.retentionDays };
-  const items: EventItem[] = [];
-  const quarantinedEvents: QuarantinedEventReport[] = [];
-  const byType = new Map<CampaignEventType, EventTypeTally>();
-  const bounces: Record<BounceCategory, number> = { hard: 0, soft: 0, unknown: 0 };
-  const seenKeys = new Set<string>();
-  let accepted = 0;
+/** Reads and classifies every event into write-ready items; pure (no I/O). */
+export function classifyBatch(events: readonly ReceivedEvent[], options: ClassifyOptions): ClassifiedBatch {
+  const tallies = new Tallies();
+  const entries = new Map<string, StoreEntry>();
+  const outcomes: Array<{ reading: EventReading; item: WriteReadyItem }> = [];
   let duplicates = 0;
-
-  const tally = (type: CampaignEventType): EventTypeTally => {
-    let entry = byType.get(type);
-    if (entry === undefined) {
-      entry = { received: 0, accepted: 0, delaysSeconds: [] };
-      byType.set(type, entry);
-    }
-    return entry;
-  };
-
-  events.forEach((raw, index) => {
-    const rawText = JSON.stringify(raw);
-    const validation = options.validate(raw);
-    const outcome = validation.valid
-      ? storableAcceptedItem(validation.event, raw, rawText, times)
-      : { issues: validation.issues };
-    let item: EventItem;
-    if ('item' in outcome) {
-      const event = outcome.item.event;
-      item = outcome.item;
-      accepted++;
-      const typeTally = tally(event.type);
-      typeTally.received++;
-      typeTally.accepted++;
-      const delay = delaySeconds(event, options.receivedAt);
-      if (delay !== undefined) typeTally.delaysSeconds.push(delay);
-      if (event.type === 'bounce') bounces[bounceCategoryOf(event)]++;
-    } else {
-      const readable = readableFields(raw);
-      const quarantined = quarantinedItem(raw, rawText, outcome.issues, readable, times);
-      item = quarantined;
-      // The item's issues: the first few and a count of the rest, as stored.
-      quarantinedEvents.push({ index, eventKey: quarantined.eventKey, issues: quarantined.issues });
-      if (readable.eventType !== undefined) tally(readable.eventType).received++;
-    }
-    if (seenKeys.has(item.eventKey)) duplicates++;
-    seenKeys.add(item.eventKey);
-    items.push(item);
+  events.forEach((received, index) => {
+    const reading = options.read(received.value);
+    const entry = storeEntry(received, reading, options);
+    const eventKey = entry.item.eventKey;
+    outcomes.push({ reading, item: entry.item });
+    if (entries.has(eventKey)) duplicates++;
+    else entries.set(eventKey, entry);
+    tallies.count(index, entry.item, reading, options.receivedAt);
   });
+  return { entries: [...entries.values()], outcomes, summary: tallies.summary(events.length, duplicates) };
+}
 
-  return {
-    items,
-    summary: {
-      received: events.length,
-      accepted,
-      quarantined: quarantinedEvents.length,
-      duplicates,
-      quarantinedEvents,
-      byType,
-      bounces,
-    },
-  };
+function storeEntry(received: ReceivedEvent, reading: EventReading, context: ItemContext): StoreEntry {
+  const readable: ReadableFields = reading.routable
+    ? { eventType: reading.event.type, clientId: reading.event.clientId }
+    : reading.readable;
+  const item = reading.routable
+    ? acceptedEventItem(received, reading.event, context)
+    : quarantinedEventItem(received, reading.issues, reading.readable, context);
+  return { item, onRefused: (reason) => refusedEventItem(received, reason, readable, context) };
 }
 
 /** Classifies the batch and stores every item; throws EventStoreError when not all could be stored. */
 export async function ingestBatch(
-  events: readonly unknown[],
+  events: readonly ReceivedEvent[],
   options: IngestBatchOptions,
-): Promise<IngestSummary> {
-  const { items, summary } = classifyBatch(events, options);
-  const storage = await options.store.putAll(items, { deadline: options.deadline });
-  return { ...summary, storage };
+): Promise<{ summary: IngestSummary; storage: PutAllResult }> {
+  const classified = classifyBatch(events, options);
+  const storage = await options.store.putAll(classified.entries, { deadline: options.deadline });
+  return { summary: withRefusals(classified, storage, options.receivedAt), storage };
 }
 
-/** The accepted item of a valid event, or why it cannot be stored as one (it is quarantined instead). */
-function storableAcceptedItem(
-  event: CampaignEventRecord,
-  rawEvent: unknown,
-  rawText: string,
-  times: ItemTimes,
-): { item: AcceptedEventItem } | { issues: readonly string[] } {
-  // UTF-8 needs 1 to 3 bytes per UTF-16 code unit: only measure when the length leaves it open.
-  if (rawText.length * 3 > MAX_ACCEPTED_EVENT_BYTES) {
-    const bytes = Buffer.byteLength(rawText);
-    if (bytes > MAX_ACCEPTED_EVENT_BYTES) {
-      return {
-        issues: [
-          `event: is ${bytes} bytes of JSON; events over ${MAX_ACCEPTED_EVENT_BYTES} bytes cannot be stored and published whole`,
-        ],
-      };
+/** The summary once the store replaced refused items: those events count as quarantined. */
+function withRefusals(classified: ClassifiedBatch, storage: PutAllResult, receivedAt: Date): IngestSummary {
+  if (storage.refused.length === 0) return classified.summary;
+  const replaced = new Map(storage.refused.map((refusal) => [refusal.eventKey, refusal.replacement]));
+  const tallies = new Tallies();
+  classified.outcomes.forEach(({ reading, item }, index) => {
+    tallies.count(index, replaced.get(item.eventKey) ?? item, reading, receivedAt);
+  });
+  return tallies.summary(classified.outcomes.length, classified.summary.duplicates);
+}
+
+class Tallies {
+  private readonly byType = new Map<CampaignEventType, EventTypeTally>();
+  private readonly bounces: Record<BounceCategory, number> = { hard: 0, soft: 0, unknown: 0 };
+  private readonly quarantinedEvents: QuarantinedEventReport[] = [];
+  private accepted = 0;
+  private verification = 0;
+  private keptInS3 = 0;
+
+  count(index: number, item: WriteReadyItem, reading: EventReading, receivedAt: Date): void {
+    if (item.object !== undefined) this.keptInS3++;
+    if (item.status === EVENT_STATUS.quarantined) {
+      this.quarantinedEvents.push({ index, eventKey: item.eventKey, issues: item.issues ?? [] });
+      const type = reading.routable ? reading.event.type : reading.readable.eventType;
+      if (type !== undefined) this.tally(type).received++;
+      return;
     }
+    if (!reading.routable) return;
+    const event = reading.event;
+    this.accepted++;
+    // A verify test event is counted, but kept out of the per-type and business figures.
+    if (event.verification) {
+      this.verification++;
+      return;
+    }
+    const tally = this.tally(event.type);
+    tally.received++;
+    tally.accepted++;
+    if (event.missingFields.length > 0) tally.missingFields++;
+    const eventTime = eventTimeOf(event.event);
+    // A sender clock ahead of ours would give a negative delay; it means "no measurable delay".
+    if (eventTime !== undefined) tally.delaysSeconds.push(Math.max(0, (receivedAt.getTime() - eventTime.getTime()) / 1000));
+    if (event.type === 'bounce') this.bounces[bounceCategoryOf(event.event)]++;
   }
-  const reason = unstorableReason(event);
-  if (reason !== undefined) return { issues: [reason] };
-  const item = acceptedItem(event, rawEvent, rawText, times);
-  const itemSize = itemBytes(toItem(item));
-  if (itemSize > MAX_ITEM_BYTES) {
+
+  summary(received: number, duplicates: number): IngestSummary {
     return {
-      issues: [
-        `event: takes ${itemSize} bytes as a DynamoDB item (the event and its raw text); at most ${MAX_ITEM_BYTES} are stored`,
-      ],
+      received,
+      accepted: this.accepted,
+      quarantined: this.quarantinedEvents.length,
+      verification: this.verification,
+      duplicates,
+      keptInS3: this.keptInS3,
+      quarantinedEvents: this.quarantinedEvents,
+      byType: this.byType,
+      bounces: this.bounces,
     };
   }
-  return { item };
-}
 
-function delaySeconds(event: CampaignEventRecord, receivedAt: Date): number | undefined {
-  const eventTime = eventTimeOf(event);
-  if (eventTime === undefined) return undefined;
-  // A sender clock ahead of ours would give a negative delay; it means "no measurable delay".
-  return Math.max(0, (receivedAt.getTime() - eventTime.getTime()) / 1000);
+  private tally(type: CampaignEventType): EventTypeTally {
+    let entry = this.byType.get(type);
+    if (entry === undefined) {
+      entry = { received: 0, accepted: 0, missingFields: 0, delaysSeconds: [] };
+      this.byType.set(type, entry);
+    }
+    return entry;
+  }
 }

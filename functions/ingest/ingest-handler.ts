@@ -3,18 +3,32 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { type EventStore, EventStoreError } from '../shared/event-store.js';
-import { createEventValidator } from '../shared/events/schema.js';
+import type { CampaignEventType } from '../shared/campaign-event-types.js';
 import { authenticate } from './authenticate.js';
-import type { IngestConfig } from './config.js';
 import type { EndpointKeyVerifier } from './endpoint-keys.js';
+import { createEventReader } from './event-reader.js';
+import { describe, type EventStore, EventStoreError } from './event-store.js';
 import { headerValue, jsonResponse } from './http.js';
 import { type IngestSummary, ingestBatch } from './ingest-batch.js';
-import { publishIngestMetrics, publishRejection } from './ingest-metrics.js';
-import { checkContentType, parseBatch, type Rejection, readBody } from './request-body.js';
+import { publishContentType, publishIngestMetrics, publishRejection } from './ingest-metrics.js';
+import { contentTypeLabel, parseBatch, type Rejection, readBody } from './request-body.js';
+
+/** What the ingest needs from its configuration. */
+export interface IngestSettings {
+  readonly authHeaderName: string;
+  readonly maxBodyBytes: number;
+  readonly maxEventsPerBatch: number;
+  readonly retentionDays: number;
+  readonly eventTypes: readonly CampaignEventType[];
+  readonly requiredFields: Readonly<Partial<Record<CampaignEventType, readonly string[]>>>;
+  readonly verifyMailingId?: number;
+  readonly publishVerificationEvents: boolean;
+  /** The bucket that keeps events too large for an item. */
+  readonly largeEventBucket: string;
+}
 
 export interface IngestDependencies {
-  readonly config: IngestConfig;
+  readonly config: IngestSettings;
   readonly keyVerifier: EndpointKeyVerifier;
   readonly store: EventStore;
   readonly logger: Logger;
@@ -27,24 +41,25 @@ export interface IngestDependencies {
 export const MAX_LISTED_QUARANTINED_EVENTS = 100;
 /** Quarantined events listed in the warning log line (CloudWatch caps a log event at 256 KB). */
 export const MAX_LOGGED_QUARANTINED_EVENTS = 10;
+/** Issues listed per quarantined event in that log line. */
+export const MAX_LOGGED_ISSUES = 5;
 
 /**
  * Time kept back from the function's timeout when storing: the store gives up this long before Lambda
- * would kill the function, leaving time to log and answer 503 (a killed function gives the sender a
- * generic 5xx and counts as a function error).
+ * would kill the function, leaving time to log and answer 503.
  */
 export const STORE_DEADLINE_MARGIN_MS = 2_500;
 
 /**
- * The ingest Lambda: authenticate (key header only) -> content type -> body size -> JSON -> batch shape
- * -> validate and store every event -> 200 with the counts. A storage failure, or storage still
- * unfinished {@link STORE_DEADLINE_MARGIN_MS} before the function's timeout, is a 503 with no counts, so
- * the sender retries the whole batch (storage is idempotent).
+ * The ingest Lambda: authenticate (key header only) -> body size, encoding, UTF-8 -> JSON -> batch
+ * shape -> read and store every event -> 200 with the counts. Storage that fails, or is unfinished
+ * {@link STORE_DEADLINE_MARGIN_MS} before the function's timeout, is a 503 with no counts, so the sender
+ * retries the whole batch (storage is idempotent); so is an endpoint key that cannot be read.
  */
 export function createIngestHandler(deps: IngestDependencies) {
   const { config, logger, metrics } = deps;
   const clock = deps.clock ?? (() => new Date());
-  const validate = createEventValidator({ eventTypes: config.eventTypes });
+  const read = createEventReader(config);
 
   const refuse = (rejection: Rejection): APIGatewayProxyResult => {
     publishRejection(metrics, rejection.reason);
@@ -56,53 +71,35 @@ export function createIngestHandler(deps: IngestDependencies) {
     event: APIGatewayProxyEvent,
     context: Context,
   ): Promise<APIGatewayProxyResult> => {
-    const contentTypeRejection = checkContentType(headerValue(event, 'content-type'));
-    if (contentTypeRejection !== undefined) return refuse(contentTypeRejection);
-    const body = readBody(event, config.maxBodyBytes);
+    publishContentType(metrics, contentTypeLabel(headerValue(event, 'content-type')));
+    const body = readBody({ ...event, contentEncoding: headerValue(event, 'content-encoding') }, config.maxBodyBytes);
     if (!body.ok) return refuse(body.rejection);
     const batch = parseBatch(body.value, config.maxEventsPerBatch);
     if (!batch.ok) return refuse(batch.rejection);
 
-    let summary: IngestSummary;
     const receivedAt = clock();
+    let summary: IngestSummary;
     try {
-      summary = await ingestBatch(batch.value, {
-        validate,
+      ({ summary } = await ingestBatch(batch.value, {
+        read,
         store: deps.store,
         retentionDays: config.retentionDays,
         receivedAt,
+        bucket: config.largeEventBucket,
+        publishVerificationEvents: config.publishVerificationEvents,
         deadline: receivedAt.getTime() + context.getRemainingTimeInMillis() - STORE_DEADLINE_MARGIN_MS,
-      });
+      }));
     } catch (error) {
       if (!(error instanceof EventStoreError)) throw error;
       logger.error('Batch not stored; answering 503 so the sender retries it', {
         events: batch.value.length,
-        unconfirmedItems: error.unconfirmedKeys.length,
-        error,
+        unconfirmedItems: error.unconfirmedItems,
+        error: describe(error),
       });
       return jsonResponse(503, { message: 'Events could not be stored; retry the whole batch' });
     }
-
     publishIngestMetrics(metrics, summary);
-    logger.info('Batch stored', {
-      received: summary.received,
-      accepted: summary.accepted,
-      quarantined: summary.quarantined,
-      duplicates: summary.duplicates,
-      itemsWritten: summary.storage.itemsWritten,
-      writeRequests: summary.storage.requests,
-      eventTypes: Object.fromEntries([...summary.byType].map(([type, tally]) => [type, tally.received])),
-    });
-    if (summary.quarantined > 0) {
-      logger.warn('Events quarantined', {
-        quarantinedCount: summary.quarantined,
-        quarantined: summary.quarantinedEvents.slice(0, MAX_LOGGED_QUARANTINED_EVENTS).map((report) => ({
-          index: report.index,
-          eventKey: report.eventKey,
-          issues: report.issues,
-        })),
-      });
-    }
+    logStored(logger, summary);
     return jsonResponse(200, responseBody(summary));
   };
 
@@ -117,9 +114,34 @@ export function createIngestHandler(deps: IngestDependencies) {
           publishRejection(metrics, 'unauthorized');
           logger.info('Request refused', { reason: 'unauthorized', cause, statusCode: 401 });
         },
+        onKeysUnavailable: (error) => {
+          logger.error('Endpoint key unavailable; answering 503', { error: describe(error) });
+        },
       }),
     )
     .handler(handleAuthenticated);
+}
+
+/** The log lines of a stored batch; each is bounded whatever the batch holds. */
+function logStored(logger: Logger, summary: IngestSummary): void {
+  logger.info('Batch stored', {
+    received: summary.received,
+    accepted: summary.accepted,
+    quarantined: summary.quarantined,
+    verification: summary.verification,
+    duplicates: summary.duplicates,
+    keptInS3: summary.keptInS3,
+    eventTypes: Object.fromEntries([...summary.byType].map(([type, tally]) => [type, tally.received])),
+  });
+  if (summary.quarantined === 0) return;
+  logger.warn('Events quarantined', {
+    quarantinedCount: summary.quarantined,
+    quarantined: summary.quarantinedEvents.slice(0, MAX_LOGGED_QUARANTINED_EVENTS).map((report) => ({
+      index: report.index,
+      eventKey: report.eventKey,
+      issues: report.issues.slice(0, MAX_LOGGED_ISSUES),
+    })),
+  });
 }
 
 /** The 200 body: counts that add up to the batch size, and where and why events were quarantined. */
@@ -130,6 +152,7 @@ export function responseBody(summary: IngestSummary) {
     accepted: summary.accepted,
     quarantined: summary.quarantined,
     duplicates: summary.duplicates,
+    ...(summary.verification > 0 && { verification: summary.verification }),
     quarantinedEvents: listed,
     ...(listed.length < summary.quarantinedEvents.length && {
       quarantinedEventsNotListed: summary.quarantinedEvents.length - listed.length,
@@ -137,12 +160,13 @@ export function responseBody(summary: IngestSummary) {
   };
 }
 
-/** Any unexpected error becomes a 500 with no detail (the log has it), so the sender retries. */
+/** Any unexpected error becomes a 500 with no detail (the log has it, bounded), so the sender retries. */
 function internalErrorResponse(logger: Logger): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
   return {
     name: 'internalErrorResponse',
     onError: (request) => {
-      logger.error('Request failed', { error: request.error });
+      const stack = request.error instanceof Error ? (request.error.stack ?? '').slice(0, 4000) : undefined;
+      logger.error('Request failed', { error: describe(request.error), stack });
       request.response = jsonResponse(500, { message: 'Internal error; retry later' });
     },
   };

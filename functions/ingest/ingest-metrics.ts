@@ -17,6 +17,8 @@ export function publishIngestMetrics(metrics: Metrics, summary: IngestSummary): 
     count(METRICS.hardBounces, summary.bounces.hard),
     count(METRICS.softBounces, summary.bounces.soft),
     count(METRICS.spamComplaints, summary.byType.get('spamcomplaint')?.accepted ?? 0),
+    count(METRICS.verificationEvents, summary.verification),
+    count(METRICS.eventsKeptInS3, summary.keptInS3),
     {
       name: METRICS.eventDelay,
       unit: MetricUnit.Seconds,
@@ -27,6 +29,7 @@ export function publishIngestMetrics(metrics: Metrics, summary: IngestSummary): 
     publishMetrics(metrics, { [METRIC_DIMENSIONS.eventType]: eventType }, [
       count(METRICS.eventsReceived, tally.received),
       count(METRICS.eventsAccepted, tally.accepted),
+      count(METRICS.eventsMissingFields, tally.missingFields),
       { name: METRICS.eventDelay, unit: MetricUnit.Seconds, values: tally.delaysSeconds },
     ]);
   }
@@ -36,5 +39,12 @@ export function publishIngestMetrics(metrics: Metrics, summary: IngestSummary): 
 export function publishRejection(metrics: Metrics, reason: RejectionReason): void {
   publishMetrics(metrics, { [METRIC_DIMENSIONS.reason]: reason }, [
     { name: METRICS.requestsRejected, unit: MetricUnit.Count, values: [1] },
+  ]);
+}
+
+/** One authenticated request, under its content type label (see contentTypeLabel). */
+export function publishContentType(metrics: Metrics, contentType: string): void {
+  publishMetrics(metrics, { [METRIC_DIMENSIONS.contentType]: contentType }, [
+    { name: METRICS.requestsByContentType, unit: MetricUnit.Count, values: [1] },
   ]);
 }

@@ -26,6 +26,8 @@ export const METRIC_DIMENSIONS = {
   service: 'service',
   eventType: 'EventType',
   reason: 'Reason',
+  /** ingest: the request's content type (a bounded set of labels, see request-body.ts contentTypeLabel). */
+  contentType: 'ContentType',
 } as const;
 
 export const METRICS = {
@@ -35,6 +37,14 @@ export const METRICS = {
   eventsAccepted: 'EventsAccepted',
   /** ingest, total only: invalid events stored in quarantine. */
   eventsQuarantined: 'EventsQuarantined',
+  /** ingest, per EventType: accepted events lacking a field their type normally carries (annotated `missingFields`). */
+  eventsMissingFields: 'EventsMissingFields',
+  /** ingest, total only: accepted events sent by Campaign's verify (stored, not published unless configured). */
+  verificationEvents: 'VerificationEvents',
+  /** ingest, total only: events kept whole in the large-event bucket (too large or too unusual for an item). */
+  eventsKeptInS3: 'EventsKeptInS3',
+  /** ingest, per ContentType: authenticated requests, whatever their outcome. */
+  requestsByContentType: 'RequestsByContentType',
   /** ingest, per Reason (unauthorized, malformed, too-large, unsupported-media-type): rejected requests. */
   requestsRejected: 'RequestsRejected',
   /**

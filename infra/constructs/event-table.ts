@@ -24,10 +24,16 @@ export interface EventTableProps {
  */
 export class EventTable extends Construct {
   readonly table: dynamodb.TableV2;
+  /** The key that encrypts the table, its stream, and what else holds its events (the large-event bucket). */
+  readonly encryptionKey: kms.IKey;
+  /** Whether the table and its data outlive the stack. */
+  readonly retainData: boolean;
 
   constructor(scope: Construct, id: string, props: EventTableProps) {
     super(scope, id);
     const retainData = props.retainData ?? true;
+    this.encryptionKey = props.encryptionKey;
+    this.retainData = retainData;
     this.table = new dynamodb.TableV2(this, 'Table', {
       partitionKey: { name: EVENT_TABLE_ATTRIBUTES.partitionKey, type: dynamodb.AttributeType.STRING },
       billing: dynamodb.Billing.onDemand(),

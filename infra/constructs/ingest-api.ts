@@ -10,6 +10,7 @@ import type { Config } from '../config.js';
 import { retentionFromDays } from '../log-retention.js';
 import type { EndpointKey } from './endpoint-key.js';
 import type { EventTable } from './event-table.js';
+import { LargeEventBucket } from './large-event-bucket.js';
 import { type FunctionSizing, ProjectFunction, setEnvironment } from './project-function.js';
 
 /** Path of the one route Campaign posts event batches to. */
@@ -29,6 +30,10 @@ export interface IngestApiProps {
   readonly metricsNamespace: string;
   readonly eventTable: EventTable;
   readonly endpointKey: EndpointKey;
+  /** How tolerant the ingest is of the payload. */
+  readonly payload: Config['payload'];
+  /** Campaign verify's mailing: its events are stored but not published (unless payload says so). */
+  readonly verifyMailingId?: number;
 }
 
 /**
@@ -42,6 +47,8 @@ export class IngestApi extends Construct {
   readonly accessLogs: logs.LogGroup;
   /** Requests answered 429 (stage or account throttling), counted from the access logs: API Gateway has no such metric. */
   readonly throttledRequests: cloudwatch.Metric;
+  /** Where events too large for a table item are kept whole (the item points to the object). */
+  readonly largeEvents: LargeEventBucket;
   /** URL Campaign posts to: https://<id>.execute-api.<region>.amazonaws.com/prod/events */
   readonly endpointUrl: string;
 
@@ -68,7 +75,16 @@ export class IngestApi extends Construct {
     setEnvironment(this.ingestFunction, ENV.maxEventsPerBatch, api.maxEventsPerBatch);
     setEnvironment(this.ingestFunction, ENV.retentionDays, props.retentionDays);
     setEnvironment(this.ingestFunction, ENV.eventTypes, props.eventTypes);
+    setEnvironment(this.ingestFunction, ENV.requiredFields, props.payload.requiredFields);
+    setEnvironment(this.ingestFunction, ENV.publishVerificationEvents, props.payload.publishVerificationEvents);
+    setEnvironment(this.ingestFunction, ENV.verifyMailingId, props.verifyMailingId);
     props.eventTable.bindWriter(this.ingestFunction);
+    this.largeEvents = new LargeEventBucket(this, 'LargeEvents', {
+      encryptionKey: props.eventTable.encryptionKey,
+      retentionDays: props.retentionDays,
+      retainData: props.eventTable.retainData,
+    });
+    this.largeEvents.bindWriter(this.ingestFunction);
     props.endpointKey.bindReader(this.ingestFunction);
 
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
@@ -88,6 +104,9 @@ export class IngestApi extends Construct {
       restApiName: `${Stack.of(this).stackName}-campaign-webhooks`,
       description: 'Receives Optimizely Campaign webhook event batches',
       endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
+      // Every body reaches the function base64-encoded, exactly as sent: compressed bodies can be decoded
+      // and bytes that are not UTF-8 refused instead of replaced on the way.
+      binaryMediaTypes: ['*/*'],
       policy: sourceIpPolicy(api.allowAnySourceIp ? undefined : api.allowedSourceIps),
       // Access logs need the region's API Gateway CloudWatch role. Unless the account manages it elsewhere,
       // the stack sets it, and keeps it on destroy: every REST API in the account and region shares it.

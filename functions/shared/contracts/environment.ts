@@ -1,6 +1,10 @@
 import { type EnvSpec, envVar } from './env.js';
 import {
+  booleanFlag,
   eventTypeList,
+  fieldsByEventType,
+  formatOptionalPositiveInteger,
+  optionalPositiveInteger,
   formatEventTypeList,
   formatTopicArnMap,
   positiveInteger,
@@ -28,6 +32,14 @@ export const ENV = {
   retentionDays: envVar('RETENTION_DAYS', positiveInteger, String),
   /** Config `eventTypes`, comma-separated. */
   eventTypes: envVar('EVENT_TYPES', eventTypeList, formatEventTypeList),
+  /** Config `payload.requiredFields`: event type -> fields an event must carry, JSON. */
+  requiredFields: envVar('REQUIRED_FIELDS', fieldsByEventType, (fields) => JSON.stringify(fields)),
+  /** Config `campaign.verifyMailingId`, or `none`: events of this mailing are verification events. */
+  verifyMailingId: envVar('VERIFY_MAILING_ID', optionalPositiveInteger, formatOptionalPositiveInteger),
+  /** Config `payload.publishVerificationEvents`. */
+  publishVerificationEvents: envVar('PUBLISH_VERIFICATION_EVENTS', booleanFlag, String),
+  /** The bucket that keeps events too large for a table item (the ingest writes). */
+  largeEventBucket: envVar('LARGE_EVENT_BUCKET', text, String),
   /** Event type -> SNS topic ARN, JSON (the fan-out publishes to these). */
   topicArns: envVar('TOPIC_ARNS', topicArnMap, formatTopicArnMap),
   /** The alerts topic the alarm formatter publishes to. */
@@ -63,6 +75,10 @@ export const INGEST_ENV = {
   maxEventsPerBatch: ENV.maxEventsPerBatch,
   retentionDays: ENV.retentionDays,
   eventTypes: ENV.eventTypes,
+  requiredFields: ENV.requiredFields,
+  verifyMailingId: ENV.verifyMailingId,
+  publishVerificationEvents: ENV.publishVerificationEvents,
+  largeEventBucket: ENV.largeEventBucket,
 } as const satisfies EnvSpec;
 
 export const FAN_OUT_ENV = { topicArns: ENV.topicArns } as const satisfies EnvSpec;

@@ -11,5 +11,10 @@ export const EVENT_TABLE_ATTRIBUTES = {
   status: 'status',
 } as const;
 
-export const EVENT_STATUS = { accepted: 'accepted', quarantined: 'quarantined' } as const;
+export const EVENT_STATUS = {
+  accepted: 'accepted',
+  quarantined: 'quarantined',
+  /** A valid event sent by Campaign's verify: stored, never published (the stream filter wants `accepted`). */
+  verification: 'verification',
+} as const;
 export type EventStatus = (typeof EVENT_STATUS)[keyof typeof EVENT_STATUS];

@@ -61,3 +61,37 @@ export function topicArnMap(raw: string): ReadonlyMap<CampaignEventType, string>
 export function formatTopicArnMap(topics: ReadonlyMap<CampaignEventType, string>): string {
   return JSON.stringify(Object.fromEntries(topics));
 }
+
+/** `none`, or a positive integer (an optional id: every variable a spec lists is written). */
+export function optionalPositiveInteger(raw: string): number | undefined {
+  return raw.trim() === 'none' ? undefined : positiveInteger(raw);
+}
+
+export function formatOptionalPositiveInteger(value: number | undefined): string {
+  return value === undefined ? 'none' : String(value);
+}
+
+export function booleanFlag(raw: string): boolean {
+  if (raw !== 'true' && raw !== 'false') throw new Error(`must be true or false, got "${raw}"`);
+  return raw === 'true';
+}
+
+/** A JSON object of registration type name -> field names, e.g. `{"sent":["mailingId"]}`. */
+export function fieldsByEventType(raw: string): Readonly<Partial<Record<CampaignEventType, readonly string[]>>> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new Error('must be a JSON object of event type -> field names; it is not JSON');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new Error('must be a JSON object of event type -> field names');
+  }
+  for (const [type, fields] of Object.entries(parsed)) {
+    if (!isCampaignEventType(type)) throw new Error(`"${type}" is not a Campaign event type`);
+    if (!Array.isArray(fields) || !fields.every((field) => typeof field === 'string' && field !== '')) {
+      throw new Error(`the fields of "${type}" must be a list of field names`);
+    }
+  }
+  return parsed as Partial<Record<CampaignEventType, readonly string[]>>;
+}

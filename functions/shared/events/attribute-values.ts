@@ -6,55 +6,204 @@ import { isRawJsonNumber, rawJsonNumber, rawJsonText } from './lossless-json.js'
  * Conversion between parsed JSON values and DynamoDB attribute values, written for JSON alone (null,
  * boolean, number, string, array, object) so nothing is guessed: arrays are lists (never sets), objects
  * are maps, and numbers kept as raw JSON (see lossless-json.ts) are stored with their exact digits.
+ *
+ * Every walk here is iterative (an explicit stack), so no input depth can exhaust the call stack, and
+ * every map is built without a prototype, so a member named `__proto__` or `constructor` stays a member.
  */
-export function toAttributeValue(value: unknown): AttributeValue {
-  if (value === null || value === undefined) return { NULL: true };
+
+/** DynamoDB's limits on a JSON value stored as a map attribute (measured against DynamoDB Local). */
+export const DYNAMODB_VALUE_LIMITS = {
+  /** Containers nested in one top-level attribute, the attribute itself included. */
+  maxDepth: 31,
+  /**
+   * Longest member name kept in a map. DynamoDB documents 64 KB; DynamoDB Local fails on names past
+   * 50,000 bytes with an internal error, so the product stays far below both.
+   */
+  maxNameBytes: 4096,
+  maxNumberMagnitude: 1e126,
+  minNumberMagnitude: 1e-130,
+  maxSignificantDigits: 38,
+} as const;
+
+export type Marshalled =
+  | { readonly ok: true; readonly value: AttributeValue; readonly bytes: number }
+  | { readonly ok: false; readonly problem: string };
+
+interface Task {
+  readonly source: unknown;
+  readonly target: AttributeValue;
+  readonly depth: number;
+}
+
+/**
+ * The attribute value of a JSON value, with the bytes DynamoDB counts for it, or the first reason
+ * DynamoDB could not store it (too deep, a member name empty, too long or not well-formed Unicode, a
+ * string that is not well-formed Unicode, a number outside DynamoDB's range). One pass: converts,
+ * measures and checks.
+ */
+export function marshalJson(value: unknown): Marshalled {
+  const root = leafOrContainer(value);
+  if ('problem' in root) return { ok: false, problem: root.problem };
+  let bytes = root.bytes;
+  const stack: Task[] = root.container ? [{ source: value, target: root.value, depth: 1 }] : [];
+  for (let task = stack.pop(); task !== undefined; task = stack.pop()) {
+    if (task.depth > DYNAMODB_VALUE_LIMITS.maxDepth) {
+      return { ok: false, problem: `nested deeper than the ${DYNAMODB_VALUE_LIMITS.maxDepth} levels DynamoDB stores` };
+    }
+    const members = membersOf(task.source, task.target);
+    bytes += 3 + members.length;
+    for (const [name, member, place] of members) {
+      if (name !== undefined) {
+        const nameProblem = memberNameProblem(name);
+        if (nameProblem !== undefined) return { ok: false, problem: nameProblem };
+        bytes += Buffer.byteLength(name);
+      }
+      const converted = leafOrContainer(member);
+      if ('problem' in converted) return { ok: false, problem: converted.problem };
+      bytes += converted.bytes;
+      place(converted.value);
+      if (converted.container) stack.push({ source: member, target: converted.value, depth: task.depth + 1 });
+    }
+  }
+  return { ok: true, value: root.value, bytes };
+}
+
+type Member = readonly [name: string | undefined, value: unknown, place: (value: AttributeValue) => void];
+
+function membersOf(source: unknown, target: AttributeValue): Member[] {
+  if (target.L !== undefined) {
+    const list = target.L;
+    return (source as unknown[]).map((member, index): Member => [undefined, member, (v) => (list[index] = v)]);
+  }
+  const map = target.M as Record<string, AttributeValue>;
+  return Object.keys(source as object).map((name): Member => [
+    name,
+    (source as Record<string, unknown>)[name],
+    (v) => (map[name] = v),
+  ]);
+}
+
+type Converted =
+  | { readonly value: AttributeValue; readonly bytes: number; readonly container: boolean }
+  | { readonly problem: string };
+
+/** A leaf's attribute value and size, or an empty container to be filled. */
+function leafOrContainer(value: unknown): Converted {
+  if (value === null) return { value: { NULL: true }, bytes: 1, container: false };
   switch (typeof value) {
     case 'string':
-      return { S: value };
+      if (!isWellFormedText(value)) {
+        return { problem: 'holds a string that is not well-formed Unicode (a lone surrogate)' };
+      }
+      return { value: { S: value }, bytes: Buffer.byteLength(value), container: false };
     case 'boolean':
-      return { BOOL: value };
+      return { value: { BOOL: value }, bytes: 1, container: false };
     case 'number':
-      return { N: String(value) };
+      return numberLeaf(String(value), value);
     case 'object':
-      if (isRawJsonNumber(value)) return { N: rawJsonText(value) };
-      if (Array.isArray(value)) return { L: value.map(toAttributeValue) };
-      return { M: toAttributeMap(value as Record<string, unknown>) };
+      if (isRawJsonNumber(value)) return numberLeaf(rawJsonText(value), Number(rawJsonText(value)));
+      if (Array.isArray(value)) return { value: { L: new Array(value.length) }, bytes: 0, container: true };
+      return { value: { M: Object.create(null) }, bytes: 0, container: true };
     default:
       throw new TypeError(`A ${typeof value} is not a JSON value`);
   }
 }
 
+function numberLeaf(text: string, number: number): Converted {
+  const problem = numberProblem(text, number);
+  if (problem !== undefined) return { problem };
+  return { value: { N: text }, bytes: numberBytes(text), container: false };
+}
+
+function memberNameProblem(name: string): string | undefined {
+  if (name === '') return 'has an empty field name, which DynamoDB cannot store';
+  if (!isWellFormedText(name)) return 'has a field name that is not well-formed Unicode (a lone surrogate)';
+  if (Buffer.byteLength(name) > DYNAMODB_VALUE_LIMITS.maxNameBytes) {
+    return `has a field name over ${DYNAMODB_VALUE_LIMITS.maxNameBytes} bytes`;
+  }
+  return undefined;
+}
+
+function numberProblem(text: string, number: number): string | undefined {
+  const { maxNumberMagnitude, minNumberMagnitude, maxSignificantDigits } = DYNAMODB_VALUE_LIMITS;
+  const mantissa = text.split(/[eE]/)[0] ?? '';
+  const magnitude = Math.abs(number);
+  const outOfRange =
+    magnitude >= maxNumberMagnitude ||
+    (magnitude !== 0 && magnitude < minNumberMagnitude) ||
+    (magnitude === 0 && /[1-9]/.test(mantissa));
+  if (outOfRange) return 'holds a number outside the range DynamoDB stores (1e-130 to 1e126)';
+  const digits = mantissa.replace(/[^0-9]/g, '').replace(/^0+/, '').replace(/0+$/, '');
+  if (digits.length > maxSignificantDigits) {
+    return `holds a number with more than ${maxSignificantDigits} significant digits`;
+  }
+  return undefined;
+}
+
+/** True when the text has no lone UTF-16 surrogate (it can be written as UTF-8 unchanged). */
+export function isWellFormedText(text: string): boolean {
+  return (text as string & { isWellFormed(): boolean }).isWellFormed();
+}
+
+/**
+ * The attribute value of a JSON value that is known to be storable (e.g. the item's own fields); throws
+ * where {@link marshalJson} would report a problem.
+ */
+export function toAttributeValue(value: unknown): AttributeValue {
+  const marshalled = marshalJson(value);
+  if (!marshalled.ok) throw new TypeError(`Not storable in DynamoDB: ${marshalled.problem}`);
+  return marshalled.value;
+}
+
 /** The attribute map of a JSON object; members whose value is `undefined` are left out. */
 export function toAttributeMap(object: Readonly<Record<string, unknown>>): Record<string, AttributeValue> {
-  const map: Record<string, AttributeValue> = {};
-  for (const [key, member] of Object.entries(object)) {
-    if (member !== undefined) map[key] = toAttributeValue(member);
+  const map: Record<string, AttributeValue> = Object.create(null);
+  for (const name of Object.keys(object)) {
+    const member = object[name];
+    if (member !== undefined) map[name] = toAttributeValue(member);
   }
   return map;
 }
 
 /**
  * The JSON value of an attribute value (from the SDK or a stream record). A number a double cannot hold
- * exactly comes back as raw JSON, so it is republished with the digits it was stored with.
+ * exactly comes back as raw JSON, so it is republished with the digits it was stored with. Maps come
+ * back as objects without a prototype.
  */
 export function fromAttributeValue(attribute: StreamAttributeValue | AttributeValue): unknown {
-  const value = attribute as StreamAttributeValue;
+  const holder: unknown[] = [undefined];
+  const stack: Array<readonly [StreamAttributeValue, (value: unknown) => void]> = [
+    [attribute as StreamAttributeValue, (value) => (holder[0] = value)],
+  ];
+  for (let task = stack.pop(); task !== undefined; task = stack.pop()) {
+    const [value, place] = task;
+    if (value.L !== undefined) {
+      const list: unknown[] = new Array(value.L.length);
+      place(list);
+      value.L.forEach((member, index) => stack.push([member, (v) => (list[index] = v)]));
+    } else if (value.M !== undefined) {
+      const map: Record<string, unknown> = Object.create(null);
+      place(map);
+      for (const [name, member] of Object.entries(value.M)) stack.push([member, (v) => (map[name] = v)]);
+    } else {
+      place(leafValue(value));
+    }
+  }
+  return holder[0];
+}
+
+function leafValue(value: StreamAttributeValue): unknown {
   if (value.S !== undefined) return value.S;
   if (value.N !== undefined) return numberFrom(value.N);
   if (value.BOOL !== undefined) return value.BOOL;
   if (value.NULL !== undefined) return null;
-  if (value.L !== undefined) return value.L.map(fromAttributeValue);
-  if (value.M !== undefined) return fromAttributeMap(value.M);
   throw new TypeError(`Attribute value of type ${Object.keys(value).join(',') || 'none'} is not JSON`);
 }
 
 export function fromAttributeMap(
   map: Readonly<Record<string, StreamAttributeValue | AttributeValue>>,
 ): Record<string, unknown> {
-  const object: Record<string, unknown> = {};
-  for (const [key, attribute] of Object.entries(map)) object[key] = fromAttributeValue(attribute);
-  return object;
+  return fromAttributeValue({ M: map as Record<string, StreamAttributeValue> }) as Record<string, unknown>;
 }
 
 function numberFrom(text: string): unknown {
@@ -63,80 +212,38 @@ function numberFrom(text: string): unknown {
   return lostInteger || !Number.isFinite(number) ? rawJsonNumber(text) : number;
 }
 
-/** DynamoDB's limits on a map nested inside an item attribute (measured against DynamoDB Local). */
-const MAX_CONTAINER_DEPTH = 31;
-const MAX_NUMBER_MAGNITUDE = 1e126;
-const MIN_NUMBER_MAGNITUDE = 1e-130;
-const MAX_SIGNIFICANT_DIGITS = 38;
-
-/**
- * Why DynamoDB would reject this JSON value as a top-level map attribute, as `<path>: <reason>`, or
- * undefined when it can be stored. DynamoDB rejects the whole BatchWriteItem request for one such value,
- * so an event that breaks a limit must be quarantined (as raw text) instead of written as a map.
- */
-export function unstorableReason(value: unknown, path = 'event', depth = 1): string | undefined {
-  if (value === null || typeof value !== 'object') {
-    return typeof value === 'number' ? numberProblem(String(value), value, path) : undefined;
-  }
-  if (isRawJsonNumber(value)) return numberProblem(rawJsonText(value), Number(rawJsonText(value)), path);
-  if (depth > MAX_CONTAINER_DEPTH) {
-    return `${path}: nested deeper than the ${MAX_CONTAINER_DEPTH} levels DynamoDB stores`;
-  }
-  if (Array.isArray(value)) {
-    for (const [index, member] of value.entries()) {
-      const reason = unstorableReason(member, `${path}.${index}`, depth + 1);
-      if (reason !== undefined) return reason;
-    }
-    return undefined;
-  }
-  for (const [key, member] of Object.entries(value)) {
-    if (key === '') return `${path}: has an empty field name, which DynamoDB cannot store`;
-    const reason = unstorableReason(member, `${path}.${key}`, depth + 1);
-    if (reason !== undefined) return reason;
-  }
-  return undefined;
-}
-
-function numberProblem(text: string, number: number, path: string): string | undefined {
-  const magnitude = Math.abs(number);
-  if (magnitude >= MAX_NUMBER_MAGNITUDE || (magnitude !== 0 && magnitude < MIN_NUMBER_MAGNITUDE)) {
-    return `${path}: number outside the range DynamoDB stores (1e-130 to 1e126)`;
-  }
-  if (magnitude === 0 && /[1-9]/.test(text.split(/[eE]/)[0] ?? '')) {
-    return `${path}: number outside the range DynamoDB stores (1e-130 to 1e126)`;
-  }
-  const digits = (text.split(/[eE]/)[0] ?? '')
-    .replace(/[^0-9]/g, '')
-    .replace(/^0+/, '')
-    .replace(/0+$/, '');
-  if (digits.length > MAX_SIGNIFICANT_DIGITS) {
-    return `${path}: number with more than ${MAX_SIGNIFICANT_DIGITS} significant digits`;
-  }
-  return undefined;
-}
-
 /**
  * The size DynamoDB counts for an item against its 400 KB limit: per attribute, the UTF-8 bytes of its
  * name plus its value; strings by their UTF-8 bytes, numbers 1 byte per two digits plus 1 (counting every
  * digit, so never less than DynamoDB's count), booleans and nulls 1 byte, lists and maps 3 bytes plus
- * 1 byte per element plus the elements (map member names included). Written for the JSON types that
- * {@link toAttributeValue} produces.
+ * 1 byte per element plus the elements (map member names included).
  */
 export function itemBytes(item: Readonly<Record<string, AttributeValue>>): number {
   let bytes = 0;
-  for (const [name, value] of Object.entries(item)) bytes += Buffer.byteLength(name) + valueBytes(value);
-  return bytes;
-}
-
-function valueBytes(value: AttributeValue): number {
-  if (value.S !== undefined) return Buffer.byteLength(value.S);
-  if (value.N !== undefined) return numberBytes(value.N);
-  if (value.BOOL !== undefined || value.NULL !== undefined) return 1;
-  if (value.L !== undefined) {
-    return value.L.reduce((sum, element) => sum + 1 + valueBytes(element), 3);
+  const stack: AttributeValue[] = [];
+  for (const name of Object.keys(item)) {
+    bytes += Buffer.byteLength(name);
+    stack.push(item[name] as AttributeValue);
   }
-  if (value.M !== undefined) return 3 + Object.keys(value.M).length + itemBytes(value.M);
-  throw new TypeError(`Attribute value of type ${Object.keys(value).join(',') || 'none'} is not JSON`);
+  for (let value = stack.pop(); value !== undefined; value = stack.pop()) {
+    if (value.S !== undefined) bytes += Buffer.byteLength(value.S);
+    else if (value.N !== undefined) bytes += numberBytes(value.N);
+    else if (value.BOOL !== undefined || value.NULL !== undefined) bytes += 1;
+    else if (value.L !== undefined) {
+      bytes += 3 + value.L.length;
+      for (const member of value.L) stack.push(member);
+    } else if (value.M !== undefined) {
+      const names = Object.keys(value.M);
+      bytes += 3 + names.length;
+      for (const name of names) {
+        bytes += Buffer.byteLength(name);
+        stack.push(value.M[name] as AttributeValue);
+      }
+    } else {
+      throw new TypeError(`Attribute value of type ${Object.keys(value).join(',') || 'none'} is not JSON`);
+    }
+  }
+  return bytes;
 }
 
 function numberBytes(text: string): number {

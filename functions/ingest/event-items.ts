@@ -1,0 +1,191 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { itemBytes, marshalJson, toAttributeMap } from '../shared/events/attribute-values.js';
+import { eventKeyFor, quarantineKeyFor } from '../shared/events/event-key.js';
+import { EVENT_STATUS, type RawObjectPointer } from '../shared/events/stored-event.js';
+import type { ReadableFields, RoutableEvent } from './event-reader.js';
+
+/**
+ * The write-ready item of one event: its attribute values, measured and checked once, and, when the
+ * event does not fit an item, the S3 object (claim check) that keeps its source text whole.
+ */
+
+/**
+ * Largest event kept inline, as source bytes: the item holds it twice (map and text) under DynamoDB's
+ * 400 KB, and the published message (the event plus a small envelope) stays under SNS's 256 KiB. A
+ * larger event is kept in S3 and the item (and message) carries a pointer.
+ */
+export const MAX_INLINE_EVENT_BYTES = 160 * 1024;
+/** Largest item written, as DynamoDB counts it, comfortably under its 400 KB item limit. */
+export const MAX_ITEM_BYTES = 350 * 1024;
+/** Issues kept per quarantined event (in its item, the response and the log); the rest are counted. */
+export const MAX_LISTED_ISSUES = 20;
+/** Longest issue text kept (a longer one is cut, ending in `…`). */
+export const MAX_ISSUE_BYTES = 300;
+
+export interface ItemContext {
+  readonly receivedAt: Date;
+  readonly retentionDays: number;
+  /** The bucket that keeps events too large for an item. */
+  readonly bucket: string;
+  /** Store verification events as accepted (published) instead of `verification`. @default false */
+  readonly publishVerificationEvents?: boolean;
+}
+
+/** One event as received: its parsed value and its exact source text. */
+export interface ReceivedEvent {
+  readonly value: unknown;
+  readonly text: string;
+}
+
+export interface WriteReadyItem {
+  readonly eventKey: string;
+  readonly status: (typeof EVENT_STATUS)[keyof typeof EVENT_STATUS];
+  readonly attributes: Record<string, AttributeValue>;
+  /** Written to S3 before the item, which points to it. */
+  readonly object?: { readonly key: string; readonly body: string };
+  /** Why the event is kept in S3 rather than in the item. */
+  readonly objectReason?: string;
+  /** The issues a quarantined item lists. */
+  readonly issues?: readonly string[];
+}
+
+/** TTL value: epoch seconds `retentionDays` after the event was received. */
+export function expiresAtFor(receivedAt: Date, retentionDays: number): number {
+  return Math.floor(receivedAt.getTime() / 1000) + retentionDays * 86_400;
+}
+
+export function acceptedEventItem(
+  received: ReceivedEvent,
+  routable: RoutableEvent,
+  context: ItemContext,
+): WriteReadyItem {
+  const eventKey = eventKeyFor(routable.type, received.value);
+  const status =
+    routable.verification && !context.publishVerificationEvents ? EVENT_STATUS.verification : EVENT_STATUS.accepted;
+  const envelope = toAttributeMap({
+    eventKey,
+    status,
+    eventType: routable.type,
+    clientId: routable.clientId,
+    ...(routable.mailingId !== undefined && { mailingId: routable.mailingId }),
+    ...(routable.recipientId !== undefined && { recipientId: routable.recipientId }),
+    ...times(context),
+    ...(routable.missingFields.length > 0 && { missingFields: [...routable.missingFields] }),
+    ...(routable.invalidFields.length > 0 && { invalidFields: [...routable.invalidFields] }),
+  });
+  const rawBytes = Buffer.byteLength(received.text);
+  if (rawBytes > MAX_INLINE_EVENT_BYTES) {
+    return claimChecked(eventKey, status, envelope, received, context, `is ${rawBytes} bytes of JSON`);
+  }
+  const event = marshalJson(routable.event);
+  if (!event.ok) return claimChecked(eventKey, status, envelope, received, context, event.problem);
+  const bytes = itemBytes(envelope) + 'raw'.length + rawBytes + 'event'.length + event.bytes;
+  if (bytes > MAX_ITEM_BYTES) {
+    return claimChecked(eventKey, status, envelope, received, context, `takes ${bytes} bytes as an item`);
+  }
+  return { eventKey, status, attributes: { ...envelope, raw: { S: received.text }, event: event.value } };
+}
+
+export function quarantinedEventItem(
+  received: ReceivedEvent,
+  issues: readonly string[],
+  readable: ReadableFields,
+  context: ItemContext,
+): WriteReadyItem {
+  const eventKey = quarantineKeyFor(received.value);
+  const listed = listedIssues(issues);
+  const envelope = toAttributeMap({
+    eventKey,
+    status: EVENT_STATUS.quarantined,
+    issues: listed,
+    ...(readable.eventType !== undefined && { eventType: readable.eventType }),
+    ...(readable.clientId !== undefined && { clientId: readable.clientId }),
+    ...times(context),
+  });
+  const rawBytes = Buffer.byteLength(received.text);
+  if (itemBytes(envelope) + 'raw'.length + rawBytes > MAX_ITEM_BYTES) {
+    const reason = `is ${rawBytes} bytes of JSON`;
+    return { ...claimChecked(eventKey, EVENT_STATUS.quarantined, envelope, received, context, reason), issues: listed };
+  }
+  return {
+    eventKey,
+    status: EVENT_STATUS.quarantined,
+    attributes: { ...envelope, raw: { S: received.text } },
+    issues: listed,
+  };
+}
+
+/**
+ * The item that replaces one DynamoDB refused: quarantined, listing why, with the event's text in S3
+ * (the smallest item there is, so nothing in the event can make it fail again).
+ */
+export function refusedEventItem(
+  received: ReceivedEvent,
+  refusal: string,
+  readable: ReadableFields,
+  context: ItemContext,
+): WriteReadyItem {
+  const quarantined = quarantinedEventItem(received, [`event: DynamoDB refused its item: ${refusal}`], readable, context);
+  const { raw: _raw, ...envelope } = quarantined.attributes;
+  const claimed = claimChecked(
+    quarantined.eventKey,
+    EVENT_STATUS.quarantined,
+    envelope,
+    received,
+    context,
+    'DynamoDB refused the item',
+  );
+  return { ...claimed, issues: quarantined.issues };
+}
+
+function claimChecked(
+  eventKey: string,
+  status: WriteReadyItem['status'],
+  envelope: Record<string, AttributeValue>,
+  received: ReceivedEvent,
+  context: ItemContext,
+  reason: string,
+): WriteReadyItem {
+  const key = objectKeyFor(eventKey);
+  const pointer: RawObjectPointer = { bucket: context.bucket, key, bytes: Buffer.byteLength(received.text) };
+  return {
+    eventKey,
+    status,
+    attributes: { ...envelope, ...toAttributeMap({ rawObject: pointer }) },
+    object: { key, body: received.text },
+    objectReason: reason,
+  };
+}
+
+/** The S3 key of an event's text: derived from its event key, so a redelivery overwrites its own object. */
+export function objectKeyFor(eventKey: string): string {
+  return `events/${eventKey.replace('#', '/')}.json`;
+}
+
+function times(context: ItemContext) {
+  return {
+    receivedAt: context.receivedAt.toISOString(),
+    expiresAt: expiresAtFor(context.receivedAt, context.retentionDays),
+  };
+}
+
+/** The issues listed for a quarantined event: the first few, each cut to a bounded length, then a count of the rest. */
+export function listedIssues(issues: readonly string[]): string[] {
+  const listed = issues.slice(0, MAX_LISTED_ISSUES).map((issue) => {
+    if (Buffer.byteLength(issue) <= MAX_ISSUE_BYTES) return issue;
+    return `${truncateUtf8(issue, MAX_ISSUE_BYTES - Buffer.byteLength('…'))}…`;
+  });
+  const notListed = issues.length - listed.length;
+  if (notListed > 0) listed.push(`… and ${notListed} more ${notListed === 1 ? 'issue' : 'issues'}`);
+  return listed;
+}
+
+/** The longest prefix of `text` within `maxBytes` of UTF-8 that does not split a character. */
+export function truncateUtf8(text: string, maxBytes: number): string {
+  const bytes = Buffer.from(text);
+  if (bytes.length <= maxBytes) return text;
+  let end = Math.max(0, maxBytes);
+  // Back up over continuation bytes (10xxxxxx) to the start of the character that would be split.
+  while (end > 0 && ((bytes[end] as number) & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString('utf8');
+}
