@@ -144,26 +144,22 @@ export function createEventStore(options: EventStoreOptions): EventStore {
     try {
       await writeWithRetries(entries.map(toRequest), call, settings, send);
     } catch (error) {
-      if (!(error instanceof RefusedWrite) || entries.length === 1) throw error;
+      if (!(error instanceof RefusedWrite)) throw error;
+      if (entries.length === 1) return replace(entries[0] as StoreEntry, error, call);
       // One item spoils its whole call: write each alone, so only the refused one is replaced.
-      for (const entry of entries) await writeAlone(entry, call);
+      for (const entry of entries) await writeChunk([entry], call);
     }
   }
 
-  async function writeAlone(entry: StoreEntry, call: CallState): Promise<void> {
+  async function replace(entry: StoreEntry, refusal: RefusedWrite, call: CallState): Promise<void> {
+    const replacement = entry.onRefused(refusal.message);
+    await writeObject(replacement, call);
     try {
-      await writeWithRetries([toRequest(entry)], call, settings, send);
-    } catch (error) {
-      if (!(error instanceof RefusedWrite)) throw error;
-      const replacement = entry.onRefused(error.message);
-      await writeObject(replacement, call);
-      try {
-        await writeWithRetries([{ PutRequest: { Item: replacement.attributes } }], call, settings, send);
-      } catch (again) {
-        throw new EventStoreError(`DynamoDB refused even the quarantine item: ${describe(again)}`, 1, { cause: again });
-      }
-      call.refused.push({ eventKey: entry.item.eventKey, reason: error.message, replacement });
+      await writeWithRetries([{ PutRequest: { Item: replacement.attributes } }], call, settings, send);
+    } catch (again) {
+      throw new EventStoreError(`DynamoDB refused even the quarantine item: ${describe(again)}`, 1, { cause: again });
     }
+    call.refused.push({ eventKey: entry.item.eventKey, reason: refusal.message, replacement });
   }
 
   return {
@@ -213,7 +209,7 @@ async function settleAll<T>(tasks: readonly T[], concurrency: number, run: (task
     return sum + Math.max(counted, 1);
   }, 0);
   throw new EventStoreError(
-    `${failures.length} of ${tasks.length} writes failed; first: ${describe(first.error)}`,
+    `${failures.length} of ${tasks.length} writes failed; first: ${first.error instanceof EventStoreError ? first.error.message : describe(first.error)}`,
     unconfirmed,
     { cause: first.error },
   );

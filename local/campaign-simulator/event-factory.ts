@@ -92,7 +92,7 @@ export class CampaignEventFactory {
       { ...valid, type: 'teleport' },
       withoutClient,
       withoutRecipient,
-      { ...valid, mailingId: 'not-a-number' },
+      { ...valid, clientId: 'not-a-number' },
       'just a string',
     ];
   }

@@ -171,25 +171,35 @@ export function toAttributeMap(object: Readonly<Record<string, unknown>>): Recor
  * back as objects without a prototype.
  */
 export function fromAttributeValue(attribute: StreamAttributeValue | AttributeValue): unknown {
-  const holder: unknown[] = [undefined];
-  const stack: Array<readonly [StreamAttributeValue, (value: unknown) => void]> = [
-    [attribute as StreamAttributeValue, (value) => (holder[0] = value)],
-  ];
+  const root = shellOf(attribute as StreamAttributeValue);
+  const stack: Array<readonly [StreamAttributeValue, unknown]> = [[attribute as StreamAttributeValue, root.value]];
   for (let task = stack.pop(); task !== undefined; task = stack.pop()) {
-    const [value, place] = task;
+    const [value, target] = task;
+    // Members are placed in order (containers empty, filled later), so key order survives the walk.
     if (value.L !== undefined) {
-      const list: unknown[] = new Array(value.L.length);
-      place(list);
-      value.L.forEach((member, index) => stack.push([member, (v) => (list[index] = v)]));
+      const list = target as unknown[];
+      for (const member of value.L) {
+        const shell = shellOf(member);
+        list.push(shell.value);
+        if (shell.container) stack.push([member, shell.value]);
+      }
     } else if (value.M !== undefined) {
-      const map: Record<string, unknown> = Object.create(null);
-      place(map);
-      for (const [name, member] of Object.entries(value.M)) stack.push([member, (v) => (map[name] = v)]);
-    } else {
-      place(leafValue(value));
+      const map = target as Record<string, unknown>;
+      for (const [name, member] of Object.entries(value.M)) {
+        const shell = shellOf(member);
+        map[name] = shell.value;
+        if (shell.container) stack.push([member, shell.value]);
+      }
     }
   }
-  return holder[0];
+  return root.value;
+}
+
+/** A leaf's value, or an empty list or prototype-less map to be filled. */
+function shellOf(value: StreamAttributeValue): { value: unknown; container: boolean } {
+  if (value.L !== undefined) return { value: [], container: true };
+  if (value.M !== undefined) return { value: Object.create(null), container: true };
+  return { value: leafValue(value), container: false };
 }
 
 function leafValue(value: StreamAttributeValue): unknown {

@@ -3,11 +3,12 @@ import { publishFanOutMetrics } from '../../../functions/fan-out/fan-out-metrics
 import { classifyBatch } from '../../../functions/ingest/ingest-batch.js';
 import { publishIngestMetrics } from '../../../functions/ingest/ingest-metrics.js';
 import { CAMPAIGN_EVENT_TYPES } from '../../../functions/shared/campaign-event-types.js';
-import { createEventValidator } from '../../../functions/shared/events/schema.js';
 import { METRIC_SERVICES } from '../../../functions/shared/metrics-catalog.js';
 import { CampaignEventFactory } from '../../../local/campaign-simulator/event-factory.js';
 import { synthStack } from '../../support/synth.js';
 import { capturedMetrics, type EmfDocument } from '../shared/emf.js';
+import { createEventReader } from '../../../functions/ingest/event-reader.js';
+import { receivedEvents } from '../../support/stored-events.js';
 
 /**
  * The business and pipeline alarms read custom metrics that the ingest and fan-out functions emit: the
@@ -71,17 +72,15 @@ describe('metric contract between the emitting Lambdas and the alarms', () => {
       factory.event('bounce', { bounceCategory: 'softbounce' }),
       ...factory.invalidEvents(),
     ];
-    const { summary } = classifyBatch(events, {
-      validate: createEventValidator({ eventTypes: CAMPAIGN_EVENT_TYPES }),
+    const { summary } = classifyBatch(receivedEvents(events), {
+      read: createEventReader({ eventTypes: CAMPAIGN_EVENT_TYPES }),
       retentionDays: 30,
       receivedAt,
+      bucket: 'large-events',
     });
     const ingest = capturedMetrics(METRIC_SERVICES.ingest);
     restore = ingest.restore;
-    publishIngestMetrics(ingest.metrics, {
-      ...summary,
-      storage: { itemsWritten: summary.accepted, requests: 1, retries: 0 },
-    });
+    publishIngestMetrics(ingest.metrics, summary);
     const ingestDocuments = ingest.documents();
     ingest.restore();
 

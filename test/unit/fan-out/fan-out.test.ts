@@ -2,15 +2,11 @@ import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { fanOut } from '../../../functions/fan-out/fan-out.js';
 import type { CampaignEventType } from '../../../functions/shared/campaign-event-types.js';
-import { createEventValidator } from '../../../functions/shared/events/schema.js';
-import { acceptedItem, quarantinedItem, toItem } from '../../../functions/shared/events/stored-event.js';
 import type { MessageToPublish, Publisher, PublishOutcome } from '../../../functions/shared/publisher.js';
 import { CampaignEventFactory } from '../../../local/campaign-simulator/event-factory.js';
+import { storedItem } from '../../support/stored-events.js';
 
-const times = { receivedAt: new Date('2025-03-01T10:00:00.000Z'), retentionDays: 30 };
-const validate = createEventValidator({
-  eventTypes: ['open', 'click', 'bounce', 'sent', 'archive', 'unsubscribe', 'singleoptin'],
-});
+const eventTypes: CampaignEventType[] = ['open', 'click', 'bounce', 'sent', 'archive', 'unsubscribe', 'singleoptin'];
 const topicArns = new Map<CampaignEventType, string>([
   ['open', 'arn:aws:sns:eu-central-1:1:open'],
   ['click', 'arn:aws:sns:eu-central-1:1:click'],
@@ -20,16 +16,13 @@ const topicArns = new Map<CampaignEventType, string>([
 
 let sequence = 100;
 function record(raw: unknown, eventName: 'INSERT' | 'MODIFY' | 'REMOVE' = 'INSERT'): DynamoDBRecord {
-  const validation = validate(raw);
-  const item = validation.valid
-    ? acceptedItem(validation.event, raw, JSON.stringify(raw), times)
-    : quarantinedItem(raw, JSON.stringify(raw), validation.issues, {}, times);
+  const item = storedItem(raw, { eventTypes });
   sequence++;
   return {
     eventName,
     dynamodb: {
       SequenceNumber: String(sequence),
-      NewImage: eventName === 'REMOVE' ? undefined : (toItem(item) as Record<string, AttributeValue>),
+      NewImage: eventName === 'REMOVE' ? undefined : (item as Record<string, AttributeValue>),
     },
   };
 }

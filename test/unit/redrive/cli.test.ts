@@ -9,10 +9,9 @@ import {
   ReceiveMessageCommand,
 } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import { createEventValidator } from '../../../functions/shared/events/schema.js';
-import { acceptedItem, toItem } from '../../../functions/shared/events/stored-event.js';
 import { CampaignEventFactory } from '../../../local/campaign-simulator/event-factory.js';
 import { type CliIo, runCli } from '../../../scripts/redrive.js';
+import { storedItem } from '../../support/stored-events.js';
 
 const QUEUE_URL = 'https://sqs.eu-central-1.amazonaws.com/123456789012/fan-out-dlq';
 const TABLE = 'CampaignEvents-EventTable';
@@ -197,18 +196,12 @@ describe('npm run redrive', () => {
   });
 
   it('keeps a message whose events were published but which could not be deleted, and says so', async () => {
-    const validate = createEventValidator({ eventTypes: ['open'] });
     const events = new CampaignEventFactory({ seed: 7, clientId: 100001 }).batch(2, ['open']);
     const streamRecords = events.map((raw, index) => {
-      const validation = validate(raw);
-      if (!validation.valid) throw new Error('the factory made an invalid event');
-      const item = acceptedItem(validation.event, raw, JSON.stringify(raw), {
-        receivedAt: new Date('2026-11-26T20:00:00Z'),
-        retentionDays: 30,
-      });
+      const item = storedItem(raw, { eventTypes: ['open'], receivedAt: new Date('2026-11-26T20:00:00Z') });
       return {
         eventName: 'INSERT',
-        dynamodb: { SequenceNumber: String(100 + index), NewImage: toItem(item) },
+        dynamodb: { SequenceNumber: String(100 + index), NewImage: item },
       };
     });
     const streams = {
@@ -243,17 +236,9 @@ describe('npm run redrive', () => {
   describe("past the stream's 24 hours (the table is read)", () => {
     /** Two accepted open events received at the batch's arrival, as Scan returns them. */
     function table() {
-      const validate = createEventValidator({ eventTypes: ['open'] });
-      const items = new CampaignEventFactory({ seed: 8, clientId: 100001 }).batch(2, ['open']).map((raw) => {
-        const validation = validate(raw);
-        if (!validation.valid) throw new Error('the factory made an invalid event');
-        return toItem(
-          acceptedItem(validation.event, raw, JSON.stringify(raw), {
-            receivedAt: new Date('2026-11-26T20:00:00Z'),
-            retentionDays: 30,
-          }),
-        );
-      });
+      const items = new CampaignEventFactory({ seed: 8, clientId: 100001 })
+        .batch(2, ['open'])
+        .map((raw) => storedItem(raw, { eventTypes: ['open'], receivedAt: new Date('2026-11-26T20:00:00Z') }));
       const scans: unknown[] = [];
       return {
         scans,

@@ -4,8 +4,8 @@ import {
   fromAttributeValue,
   itemBytes,
   toAttributeMap,
+  marshalJson,
   toAttributeValue,
-  unstorableReason,
 } from '../../../../functions/shared/events/attribute-values.js';
 import { parseJsonLosslessly } from '../../../../functions/shared/events/lossless-json.js';
 
@@ -55,36 +55,63 @@ describe('toAttributeValue / fromAttributeValue', () => {
   });
 });
 
-describe('unstorableReason', () => {
-  const nested = (depth: number): unknown => (depth === 0 ? 'leaf' : { a: nested(depth - 1) });
+describe('marshalJson', () => {
+  const nested = (depth: number): unknown => {
+    let value: unknown = 'leaf';
+    for (let level = 0; level < depth; level++) value = { a: value };
+    return value;
+  };
+  const problemOf = (value: unknown) => {
+    const marshalled = marshalJson(value);
+    return marshalled.ok ? undefined : marshalled.problem;
+  };
 
-  it('accepts ordinary events', () => {
-    expect(unstorableReason({ type: 'open', list: [1, { x: '' }], n: 1e125 })).toBeUndefined();
+  it('accepts ordinary events and measures them as itemBytes does', () => {
+    const value = { type: 'open', list: [1, { x: '' }], n: 1e125 };
+    const marshalled = marshalJson(value);
+    expect(marshalled.ok).toBe(true);
+    if (!marshalled.ok) return;
+    expect(marshalled.value).toEqual(toAttributeValue(value));
+    expect(marshalled.bytes).toBe(itemBytes({ e: marshalled.value }) - 1);
   });
 
-  it('names an empty field name', () => {
-    expect(unstorableReason({ a: { '': 1 } })).toBe(
-      'event.a: has an empty field name, which DynamoDB cannot store',
-    );
+  it('keeps members named __proto__ and constructor as members, both ways', () => {
+    const value = JSON.parse('{"__proto__":{"x":[1]},"constructor":"c"}');
+    const map = toAttributeMap(value);
+    expect(Object.keys(map)).toEqual(['__proto__', 'constructor']);
+    expect(JSON.stringify(fromAttributeMap(map))).toBe('{"__proto__":{"x":[1]},"constructor":"c"}');
   });
 
-  it('allows the nesting DynamoDB stores and names deeper nesting', () => {
-    expect(unstorableReason(nested(31))).toBeUndefined();
-    expect(unstorableReason(nested(32))).toMatch(/nested deeper than the 31 levels DynamoDB stores/);
-    expect(unstorableReason([[[nested(29)]]])).toMatch(/nested deeper/);
+  it('names field names DynamoDB cannot store: empty, over 4 KB, not well-formed', () => {
+    expect(problemOf({ a: { '': 1 } })).toBe('has an empty field name, which DynamoDB cannot store');
+    expect(problemOf({ ['k'.repeat(4097)]: 1 })).toBe('has a field name over 4096 bytes');
+    expect(problemOf({ ['k'.repeat(4096)]: 1 })).toBeUndefined();
+    expect(problemOf({ '\ud800': 1 })).toMatch(/field name that is not well-formed/);
+  });
+
+  it('names strings that are not well-formed Unicode', () => {
+    expect(problemOf({ s: 'a\udc00' })).toMatch(/lone surrogate/);
+  });
+
+  it('allows the nesting DynamoDB stores and names deeper nesting, at any depth without recursion', () => {
+    expect(problemOf(nested(31))).toBeUndefined();
+    expect(problemOf(nested(32))).toMatch(/nested deeper than the 31 levels DynamoDB stores/);
+    expect(problemOf(nested(200_000))).toMatch(/nested deeper/);
   });
 
   it('names numbers outside DynamoDB range or precision', () => {
-    expect(unstorableReason({ n: 1e300 })).toBe(
-      'event.n: number outside the range DynamoDB stores (1e-130 to 1e126)',
-    );
-    expect(unstorableReason({ n: 1e-200 })).toMatch(/outside the range/);
-    expect(unstorableReason(parseJsonLosslessly('{"n":1e400}'))).toMatch(/outside the range/);
-    expect(unstorableReason(parseJsonLosslessly('{"n":1e-400}'))).toMatch(/outside the range/);
-    expect(unstorableReason(parseJsonLosslessly(`{"n":${'9'.repeat(39)}}`))).toMatch(
-      /more than 38 significant/,
-    );
-    expect(unstorableReason(parseJsonLosslessly(`{"n":${'9'.repeat(38)}}`))).toBeUndefined();
+    expect(problemOf({ n: 1e300 })).toBe('holds a number outside the range DynamoDB stores (1e-130 to 1e126)');
+    expect(problemOf({ n: 1e-200 })).toMatch(/outside the range/);
+    expect(problemOf(parseJsonLosslessly('{"n":1e400}'))).toMatch(/outside the range/);
+    expect(problemOf(parseJsonLosslessly('{"n":1e-400}'))).toMatch(/outside the range/);
+    expect(problemOf(parseJsonLosslessly(`{"n":${'9'.repeat(39)}}`))).toMatch(/more than 38 significant/);
+    expect(problemOf(parseJsonLosslessly(`{"n":${'9'.repeat(38)}}`))).toBeUndefined();
+  });
+
+  it('reads back values of any depth without recursion', () => {
+    let attribute: { L: unknown[] } = { L: [] };
+    for (let level = 0; level < 100_000; level++) attribute = { L: [attribute] };
+    expect(() => fromAttributeValue(attribute as never)).not.toThrow();
   });
 });
 

@@ -4,21 +4,43 @@ import type {
   WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
+import { createEventReader } from '../../../functions/ingest/event-reader.js';
 import {
   BATCH_WRITE_LIMIT,
-  createEventStore,
+  createEventStore as createStore,
+  type EventStoreOptions,
   EventStoreError,
-} from '../../../functions/shared/event-store.js';
-import { acceptedItem, type EventItem } from '../../../functions/shared/events/stored-event.js';
+  type StoreEntry,
+} from '../../../functions/ingest/event-store.js';
+import { classifyBatch } from '../../../functions/ingest/ingest-batch.js';
+import { receivedEvents } from '../../support/stored-events.js';
 
-const times = { receivedAt: new Date('2025-03-01T10:00:00Z'), retentionDays: 30 };
+const context = {
+  read: createEventReader({ eventTypes: ['open'] }),
+  receivedAt: new Date('2025-03-01T10:00:00Z'),
+  retentionDays: 30,
+  bucket: 'large-events',
+};
 
-function items(count: number, offset = 0): EventItem[] {
-  return Array.from({ length: count }, (_, index) => {
-    const raw = { type: 'open', clientId: 1, mailingId: 2, recipientId: `r${index + offset}` };
-    return acceptedItem({ ...raw, type: 'open' }, raw, JSON.stringify(raw), times);
-  });
+function entriesOf(events: unknown[]): StoreEntry[] {
+  // Not de-duplicated here: the store itself must write a key named twice once.
+  return events.flatMap((event) => classifyBatch(receivedEvents([event]), context).entries);
 }
+
+function items(count: number, offset = 0): StoreEntry[] {
+  return entriesOf(
+    Array.from({ length: count }, (_, index) => ({ type: 'open', clientId: 1, mailingId: 2, recipientId: `r${index + offset}` })),
+  );
+}
+
+const objects: Array<{ key: string; body: string }> = [];
+const createEventStore = (options: Omit<EventStoreOptions, 'writeObject'> & Partial<EventStoreOptions>) =>
+  createStore({
+    writeObject: async (key, body) => {
+      objects.push({ key, body });
+    },
+    ...options,
+  });
 
 /** A BatchWriteItem client that records each call and answers with `respond` (default: all processed). */
 function fakeClient(respond?: (requests: WriteRequest[], call: number) => WriteRequest[] | Error) {
@@ -46,7 +68,7 @@ describe('createEventStore', () => {
     const store = createEventStore({ client, tableName: 'events', sleep: noSleep });
     const result = await store.putAll(items(60));
     expect(client.calls.map((call) => call.length).sort((a, b) => b - a)).toEqual([25, 25, 10]);
-    expect(result).toEqual({ itemsWritten: 60, requests: 3, retries: 0 });
+    expect(result).toEqual({ itemsWritten: 60, objectsWritten: 0, requests: 3, retries: 0, refused: [] });
     expect(new Set(client.calls.flatMap(keysOf)).size).toBe(60);
     expect(BATCH_WRITE_LIMIT).toBe(25);
   });
@@ -63,7 +85,7 @@ describe('createEventStore', () => {
   it('makes no call for an empty list', async () => {
     const client = fakeClient();
     const result = await createEventStore({ client, tableName: 'events' }).putAll([]);
-    expect(result).toEqual({ itemsWritten: 0, requests: 0, retries: 0 });
+    expect(result).toEqual({ itemsWritten: 0, objectsWritten: 0, requests: 0, retries: 0, refused: [] });
     expect(client.calls).toHaveLength(0);
   });
 
@@ -85,7 +107,7 @@ describe('createEventStore', () => {
     expect(client.calls.map((call) => call.length)).toEqual([5, 1, 1]);
     expect(keysOf(client.calls[1] ?? [])).toEqual(keysOf(client.calls[0] ?? []).slice(-1));
     expect(sleeps).toEqual([50, 100]);
-    expect(result).toEqual({ itemsWritten: 5, requests: 3, retries: 2 });
+    expect(result).toEqual({ itemsWritten: 5, objectsWritten: 0, requests: 3, retries: 2, refused: [] });
   });
 
   it('caps the backoff', async () => {
@@ -107,7 +129,7 @@ describe('createEventStore', () => {
     expect(sleeps).toEqual([99, 199, 299, 299, 299, 299]);
   });
 
-  it('throws a typed error naming the unconfirmed keys when items stay unprocessed', async () => {
+  it('throws a typed error counting the unconfirmed items when they stay unprocessed', async () => {
     const client = fakeClient((requests) => requests);
     const store = createEventStore({ client, tableName: 'events', maxAttempts: 3, sleep: noSleep });
     const batch = items(2);
@@ -116,7 +138,7 @@ describe('createEventStore', () => {
     expect((error as EventStoreError).message).toMatch(
       /2 items still unprocessed after 3 BatchWriteItem attempts/,
     );
-    expect((error as EventStoreError).unconfirmedKeys).toEqual(batch.map((item) => item.eventKey));
+    expect((error as EventStoreError).unconfirmedItems).toBe(batch.length);
     expect(client.calls).toHaveLength(3);
   });
 
@@ -143,10 +165,10 @@ describe('createEventStore', () => {
     const error = (await store.putAll(items(30)).catch((caught: unknown) => caught)) as EventStoreError;
     expect(error).toBeInstanceOf(EventStoreError);
     expect(error.message).toMatch(
-      /1 of 2 chunks not stored; first: BatchWriteItem failed: InternalServerError/,
+      /1 of 2 writes failed; first: BatchWriteItem failed: InternalServerError/,
     );
-    expect(error.unconfirmedKeys).toHaveLength(25);
-    expect(error.cause).toBe(failure);
+    expect(error.unconfirmedItems).toBe(25);
+    expect((error.cause as EventStoreError).cause).toBe(failure);
     expect(client.calls).toHaveLength(2);
   });
 
@@ -167,7 +189,7 @@ describe('createEventStore', () => {
       };
     }
 
-    it('starts no call at or after the deadline, and names the items it did not write', async () => {
+    it('starts no call at or after the deadline, and counts the items it did not write', async () => {
       const client = slowClient(1000);
       const store = createEventStore({
         client,
@@ -180,9 +202,9 @@ describe('createEventStore', () => {
         .putAll(batch, { deadline: 3500 })
         .catch((caught) => caught)) as EventStoreError;
       expect(error).toBeInstanceOf(EventStoreError);
-      expect(error.message).toBe('6 of 10 chunks not stored; first: Deadline reached: 25 items not written');
+      expect(error.message).toBe('6 of 10 writes failed; first: Deadline reached: 25 items not written');
       expect(client.startedAt).toEqual([0, 1000, 2000, 3000]);
-      expect(error.unconfirmedKeys).toEqual(batch.slice(100).map((item) => item.eventKey));
+      expect(error.unconfirmedItems).toBe(batch.length - 100);
     });
 
     it('writes everything that finishes in time, as without one', async () => {
@@ -193,7 +215,7 @@ describe('createEventStore', () => {
         concurrency: 1,
         now: () => client.clock.now,
       });
-      await expect(store.putAll(items(100), { deadline: 4001 })).resolves.toEqual({
+      await expect(store.putAll(items(100), { deadline: 4001 })).resolves.toMatchObject({
         itemsWritten: 100,
         requests: 4,
         retries: 0,
@@ -222,9 +244,9 @@ describe('createEventStore', () => {
       expect(client.startedAt).toEqual([0, 109]);
       expect(sleeps).toEqual([99]);
       expect(error.message).toBe(
-        '1 of 1 chunks not stored; first: Deadline reached: 2 items still unprocessed after 2 BatchWriteItem attempts',
+        '1 of 1 writes failed; first: Deadline reached: 2 items still unprocessed after 2 BatchWriteItem attempts',
       );
-      expect(error.unconfirmedKeys).toEqual(batch.slice(-2).map((item) => item.eventKey));
+      expect(error.unconfirmedItems).toBe(2);
     });
 
     it('cancels a call still in flight at the deadline', async () => {
@@ -249,12 +271,82 @@ describe('createEventStore', () => {
         const error = (await outcome) as EventStoreError;
         expect(error).toBeInstanceOf(EventStoreError);
         expect(error.message).toBe(
-          '2 of 2 chunks not stored; first: Deadline reached: BatchWriteItem call cancelled',
+          '2 of 2 writes failed; first: Deadline reached: BatchWriteItem call cancelled',
         );
-        expect(error.unconfirmedKeys).toHaveLength(30);
+        expect(error.unconfirmedItems).toBe(30);
       } finally {
         vi.useRealTimers();
       }
     });
+  });
+
+  it('writes the S3 object of a claim-checked event before any item', async () => {
+    const order: string[] = [];
+    const client = {
+      async send(command: BatchWriteItemCommand): Promise<BatchWriteItemCommandOutput> {
+        order.push(`items:${command.input.RequestItems?.events?.length}`);
+        return { $metadata: {}, UnprocessedItems: {} };
+      },
+    };
+    const large = { type: 'open', clientId: 1, mailingId: 2, recipientId: 'r', padding: 'x'.repeat(200_000) };
+    const store = createStore({
+      client,
+      tableName: 'events',
+      writeObject: async (key, body) => {
+        order.push(`object:${key}:${body.length}`);
+      },
+    });
+    const entries = [...items(2), ...entriesOf([large])];
+    const result = await store.putAll(entries);
+    expect(order[0]).toMatch(/^object:events\/open\/[0-9a-f]{64}\.json:\d+$/);
+    expect(order.slice(1)).toEqual(['items:3']);
+    expect(result).toMatchObject({ itemsWritten: 3, objectsWritten: 1 });
+  });
+
+  it('fails the call (503) when S3 fails, writing no item that would point to nothing', async () => {
+    const client = fakeClient();
+    const store = createStore({
+      client,
+      tableName: 'events',
+      writeObject: async () => {
+        throw Object.assign(new Error('Slow down'), { name: 'SlowDown' });
+      },
+    });
+    const large = { type: 'open', clientId: 1, recipientId: 'r', padding: 'x'.repeat(200_000) };
+    const error = (await store.putAll(entriesOf([large])).catch((caught: unknown) => caught)) as EventStoreError;
+    expect(error).toBeInstanceOf(EventStoreError);
+    expect(error.message).toMatch(/S3 PutObject failed: SlowDown: Slow down/);
+    expect(client.calls).toEqual([]);
+  });
+
+  it('replaces only the item DynamoDB refuses for its content; its 24 neighbours are written', async () => {
+    const batch = items(25);
+    const poison = batch[7]?.item.eventKey;
+    const refusal = Object.assign(new Error('Item size has exceeded the maximum allowed size'), { name: 'ValidationException' });
+    const client = fakeClient((requests) =>
+      requests.some((request) => request.PutRequest?.Item?.eventKey?.S === poison) ? refusal : [],
+    );
+    const store = createEventStore({ client, tableName: 'events', sleep: noSleep });
+    const result = await store.putAll(batch);
+    expect(result.refused).toEqual([
+      expect.objectContaining({ eventKey: poison, reason: 'Item size has exceeded the maximum allowed size' }),
+    ]);
+    const replacement = result.refused[0]?.replacement;
+    expect(replacement?.status).toBe('quarantined');
+    expect(replacement?.object?.body).toBe(batch[7]?.item.attributes.raw?.S);
+    const written = client.calls
+      .filter((call) => !call.some((request) => request.PutRequest?.Item?.eventKey?.S === poison))
+      .flat()
+      .map((request) => request.PutRequest?.Item?.eventKey?.S);
+    expect(written).toHaveLength(25);
+    expect(written).toContain(replacement?.eventKey);
+    expect(written).not.toContain(poison);
+  });
+
+  it('fails (503) only if DynamoDB refuses even the quarantine item', async () => {
+    const refusal = Object.assign(new Error('no'), { name: 'ValidationException' });
+    const client = fakeClient(() => refusal);
+    const store = createEventStore({ client, tableName: 'events', sleep: noSleep });
+    await expect(store.putAll(items(1))).rejects.toThrow(/refused even the quarantine item/);
   });
 });
