@@ -8,9 +8,14 @@ import {
   MAX_LOGGED_QUARANTINED_EVENTS,
   STORE_DEADLINE_MARGIN_MS,
 } from '../../../functions/ingest/ingest-handler.js';
-import { CAMPAIGN_EVENT_TYPES } from '../../../functions/shared/campaign-event-types.js';
-import { createEventStore, type EventStore, EventStoreError } from '../../../functions/shared/event-store.js';
-import { type EventItem, MAX_LISTED_ISSUES } from '../../../functions/shared/events/stored-event.js';
+import { MAX_LISTED_ISSUES } from '../../../functions/ingest/event-items.js';
+import {
+  createEventStore,
+  type EventStore,
+  EventStoreError,
+  type StoreEntry,
+} from '../../../functions/ingest/event-store.js';
+import { CAMPAIGN_EVENT_TYPES, type CampaignEventType } from '../../../functions/shared/campaign-event-types.js';
 import { CampaignEventFactory } from '../../../local/campaign-simulator/event-factory.js';
 import { capturedMetrics, type EmfDocument } from '../shared/emf.js';
 import { capturedLogger } from '../shared/logs.js';
@@ -27,7 +32,7 @@ const context = {
 
 interface Harness {
   handler: ReturnType<typeof createIngestHandler>;
-  stored: EventItem[][];
+  stored: StoreEntry[][];
   deadlines: Array<number | undefined>;
   verified: string[];
   metrics: () => EmfDocument[];
@@ -47,18 +52,19 @@ function harness(
     maxEventsPerBatch?: number;
     verifier?: EndpointKeyVerifier;
     store?: EventStore;
+    requiredFields?: Partial<Record<CampaignEventType, string[]>>;
   } = {},
 ): Harness {
-  const stored: EventItem[][] = [];
+  const stored: StoreEntry[][] = [];
   const deadlines: Array<number | undefined> = [];
   const verified: string[] = [];
   let storeFailure: Error | undefined;
   const recordingStore: EventStore = {
-    async putAll(items, putOptions) {
+    async putAll(entries, putOptions) {
       deadlines.push(putOptions?.deadline);
       if (storeFailure) throw storeFailure;
-      stored.push([...items]);
-      return { itemsWritten: items.length, requests: Math.ceil(items.length / 25), retries: 0 };
+      stored.push([...entries]);
+      return { itemsWritten: entries.length, objectsWritten: 0, requests: 1, retries: 0, refused: [] };
     },
   };
   const metrics = capturedMetrics('ingest');
@@ -66,13 +72,15 @@ function harness(
   restore.push(metrics.restore, logs.restore);
   const handler = createIngestHandler({
     config: {
-      tableName: 'events',
-      endpointKeySecretId: 'secret',
       authHeaderName: HEADER,
       maxBodyBytes: options.maxBodyBytes ?? 100_000,
       maxEventsPerBatch: options.maxEventsPerBatch ?? 500,
       retentionDays: 30,
       eventTypes: CAMPAIGN_EVENT_TYPES,
+      requiredFields: options.requiredFields ?? {},
+      verifyMailingId: 900001,
+      publishVerificationEvents: false,
+      largeEventBucket: 'large-events',
     },
     keyVerifier: options.verifier ?? {
       verify: async (key) => {
@@ -137,13 +145,9 @@ describe('ingest handler', () => {
     expect(response.body).toMatchObject({ received: 17, accepted: 12, quarantined: 5, duplicates: 0 });
     expect(response.body.quarantinedEvents).toEqual(
       h.stored[0]
-        ?.map((item, index) => ({ item, index }))
+        ?.map(({ item }, index) => ({ item, index }))
         .filter(({ item }) => item.status === 'quarantined')
-        .map(({ item, index }) => ({
-          index,
-          eventKey: item.eventKey,
-          issues: item.status === 'quarantined' && item.issues,
-        })),
+        .map(({ item, index }) => ({ index, eventKey: item.eventKey, issues: item.issues })),
     );
     expect(h.stored[0]).toHaveLength(17);
   });
@@ -175,13 +179,13 @@ describe('ingest handler', () => {
     expect(rejectionReasons(h.metrics())).toEqual(['unauthorized']);
   });
 
-  it('checks content type, then size, then JSON, then shape', async () => {
+  it('checks size, then encoding, then JSON, then shape', async () => {
     const h = harness({ maxBodyBytes: 20, maxEventsPerBatch: 2 });
     const cases: Array<[APIGatewayProxyEvent, number, string]> = [
       [
-        post('x'.repeat(50), { 'Content-Type': 'text/plain' }),
+        post('e30=', { 'Content-Encoding': 'compress' }, true),
         415,
-        'Content-Type must be application/json (UTF-8)',
+        'Content-Encoding "compress" is not supported; send the body as is, or gzip, deflate or br',
       ],
       [post('x'.repeat(50)), 413, 'Request body is 50 bytes; at most 20 are accepted'],
       [
@@ -211,7 +215,7 @@ describe('ingest handler', () => {
 
   it('answers 503 with no counts when the events cannot be stored', async () => {
     const h = harness();
-    h.failStore(new EventStoreError('BatchWriteItem failed', ['k1']));
+    h.failStore(new EventStoreError('BatchWriteItem failed', 3));
     const response = await invoke(h, post(JSON.stringify(events.batch(3))));
     expect(response).toEqual({
       statusCode: 503,
@@ -257,16 +261,54 @@ describe('ingest handler', () => {
     expect(logs).toContain('Deadline reached: 25 items not written');
   });
 
-  it('answers 500 without detail when something unexpected fails', async () => {
+  it('answers 503 when the endpoint key cannot be read (Secrets Manager unreachable on a cold start)', async () => {
     const h = harness({
       verifier: {
         verify: async () => {
-          throw new Error('Secrets Manager unreachable');
+          throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { name: 'TimeoutError' });
+        },
+      },
+    });
+    const response = await invoke(h, post('[]'));
+    expect(response).toEqual({
+      statusCode: 503,
+      body: { message: 'The endpoint key cannot be checked right now; retry later' },
+    });
+    expect(h.logs().join('\n')).toContain('Endpoint key unavailable; answering 503');
+  });
+
+  it('answers 500 without detail when something unexpected fails', async () => {
+    const h = harness({
+      store: {
+        putAll: async () => {
+          throw new TypeError('a defect');
         },
       },
     });
     const response = await invoke(h, post('[]'));
     expect(response).toEqual({ statusCode: 500, body: { message: 'Internal error; retry later' } });
+  });
+
+  it('accepts a JSON body whatever its content type, counting each content type', async () => {
+    const h = harness();
+    const batch = JSON.stringify([events.event('open')]);
+    for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', '']) {
+      const response = await invoke(h, post(batch, { 'Content-Type': contentType }));
+      expect(response.statusCode, contentType).toBe(200);
+    }
+    const labels = h
+      .metrics()
+      .filter((document) => 'RequestsByContentType' in document.values)
+      .map((document) => document.dimensions.ContentType);
+    expect(labels).toEqual(['text/plain', 'application/x-www-form-urlencoded', 'none']);
+  });
+
+  it('answers verification events 200, stored but counted apart', async () => {
+    const h = harness();
+    const verify = { type: 'sent', clientId: 100001, mailingId: 900001, recipientId: 'test-1' };
+    const response = await invoke(h, post(JSON.stringify([verify, events.event('open')])));
+    expect(response.body).toMatchObject({ received: 2, accepted: 2, verification: 1 });
+    expect(h.stored[0]?.map((entry) => entry.item.status)).toEqual(['verification', 'accepted']);
   });
 
   it('emits the catalog metrics: totals, per type, delays, bounces, complaints', async () => {
@@ -293,6 +335,8 @@ describe('ingest handler', () => {
         HardBounces: 1,
         SoftBounces: 0,
         SpamComplaints: 1,
+        VerificationEvents: 0,
+        EventsKeptInS3: 0,
         EventDelay: [10, 20, expect.any(Number), expect.any(Number)],
       },
       units: expect.any(Object),
@@ -303,10 +347,10 @@ describe('ingest handler', () => {
         .map((document) => [document.dimensions.EventType, document.values]),
     );
     expect(perType).toEqual({
-      open: { EventsReceived: 2, EventsAccepted: 2, EventDelay: [10, 20] },
-      bounce: { EventsReceived: 1, EventsAccepted: 1, EventDelay: expect.any(Number) },
-      spamcomplaint: { EventsReceived: 1, EventsAccepted: 1, EventDelay: expect.any(Number) },
-      click: { EventsReceived: 1, EventsAccepted: 0 },
+      open: { EventsReceived: 2, EventsAccepted: 2, EventsMissingFields: 0, EventDelay: [10, 20] },
+      bounce: { EventsReceived: 1, EventsAccepted: 1, EventsMissingFields: 0, EventDelay: expect.any(Number) },
+      spamcomplaint: { EventsReceived: 1, EventsAccepted: 1, EventsMissingFields: 0, EventDelay: expect.any(Number) },
+      click: { EventsReceived: 1, EventsAccepted: 0, EventsMissingFields: 0 },
     });
   });
 
@@ -318,18 +362,14 @@ describe('ingest handler', () => {
     expect(response.body.quarantinedEvents).toHaveLength(100);
   });
 
-  it('lists at most 20 issues per quarantined event in the response and the log, and counts the rest', async () => {
-    const h = harness();
-    const addresses = Object.fromEntries(Array.from({ length: 300 }, (_, index) => [`M${index}`, index]));
-    const batch = [events.event('open'), { ...events.event('open'), mediaTypesToAddresses: addresses }];
-    const response = await invoke(h, post(JSON.stringify(batch)));
+  it('lists at most 20 issues per quarantined event in the response (5 in the log), and counts the rest', async () => {
+    const required = Array.from({ length: 300 }, (_, index) => `f${index}`);
+    const h = harness({ requiredFields: { open: required } });
+    const response = await invoke(h, post(JSON.stringify([events.event('open')])));
     expect(response.statusCode).toBe(200);
     const [report] = response.body.quarantinedEvents as Array<{ issues: string[] }>;
     const expected = [
-      ...Array.from(
-        { length: MAX_LISTED_ISSUES },
-        (_, index) => `mediaTypesToAddresses.M${index}: must map each media type to an address string`,
-      ),
+      ...required.slice(0, MAX_LISTED_ISSUES).map((field) => `${field}: is required for open events (requiredFields)`),
       `… and ${300 - MAX_LISTED_ISSUES} more issues`,
     ];
     expect(report?.issues).toEqual(expected);
@@ -337,7 +377,19 @@ describe('ingest handler', () => {
       .logs()
       .map((line) => JSON.parse(line) as { message: string; quarantined?: Array<{ issues: string[] }> })
       .find((line) => line.message === 'Events quarantined');
-    expect(warning?.quarantined?.[0]?.issues).toEqual(expected);
+    expect(warning?.quarantined?.[0]?.issues).toEqual(expected.slice(0, 5));
+  });
+
+  it('keeps every log line small, whatever the batch and however storage fails', async () => {
+    const required = Array.from({ length: 300 }, (_, index) => `field_${'x'.repeat(50)}_${index}`);
+    const h = harness({ requiredFields: { open: required }, maxBodyBytes: 5_000_000, maxEventsPerBatch: 20_000 });
+    const quarantined = Array.from({ length: 5_000 }, (_, index) => ({ ...events.event('open'), n: index }));
+    await invoke(h, post(JSON.stringify(quarantined)));
+    h.failStore(new EventStoreError('x'.repeat(100_000), 10_000, { cause: new Error('y'.repeat(100_000)) }));
+    await invoke(h, post(JSON.stringify(events.batch(10_000))));
+    const lines = h.logs();
+    expect(lines.join('\n')).toContain('Batch not stored');
+    expect(Math.max(...lines.map((line) => Buffer.byteLength(line)))).toBeLessThan(32 * 1024);
   });
 
   it('logs at most 10 quarantined events per batch, with the full count', async () => {
@@ -354,14 +406,12 @@ describe('ingest handler', () => {
     expect(warning?.quarantined).toHaveLength(MAX_LOGGED_QUARANTINED_EVENTS);
   });
 
-  it('never names a payload key that could be an address in an issue', async () => {
+  it('never quotes a payload value that could be an address in an issue', async () => {
     const h = harness();
-    const bad = { ...events.event('open'), mediaTypesToAddresses: { 'jane.doe@example.com': 42 } };
+    const bad = { ...events.event('open'), type: 'jane.doe@example.com' };
     const response = await invoke(h, post(JSON.stringify([bad])));
     const [report] = response.body.quarantinedEvents as Array<{ issues: string[] }>;
-    expect(report?.issues).toEqual([
-      'mediaTypesToAddresses.<key>: must map each media type to an address string',
-    ]);
+    expect(report?.issues).toEqual(['type: the value is not a Campaign event type']);
     expect(h.logs().join('\n')).not.toContain('jane.doe');
   });
 
@@ -370,7 +420,7 @@ describe('ingest handler', () => {
     const batch = [...events.batch(5), { ...events.event('open'), clientId: 'x' }];
     await invoke(h, post(JSON.stringify(batch)));
     await invoke(h, post('[]', { [HEADER]: `${KEY}-wrong` }));
-    h.failStore(new EventStoreError('down', ['k']));
+    h.failStore(new EventStoreError('down', 1));
     await invoke(h, post(JSON.stringify(batch)));
     const logs = h.logs().join('\n');
     expect(logs).toContain('Batch stored');
