@@ -61,7 +61,8 @@ export class CampaignEventFactory {
       mediaTypesToAddresses: { EMAIL: address },
       created: new Date(this.now().getTime() - this.nextInt(0, 30_000)).toISOString(),
     };
-    if (MAILING_TYPES.has(type)) event.mailingId = 900000 + this.nextInt(0, 9);
+    // Real mailings only: 900001 is the test mailing the examples configure as verifyMailingId.
+    if (MAILING_TYPES.has(type)) event.mailingId = 900002 + this.nextInt(0, 9);
     if (type === 'click')
       event.link = `https://www.example.com/offers/${this.nextInt(1, 40)}?utm_source=campaign`;
     if (type === 'bounce') {
