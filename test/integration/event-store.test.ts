@@ -7,32 +7,35 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_INLINE_EVENT_BYTES, MAX_LISTED_ISSUES, type ReceivedEvent } from '../../functions/ingest/event-items.js';
+import { createEventReader } from '../../functions/ingest/event-reader.js';
+import { createEventStore as createStore, EventStoreError, type StoreEntry } from '../../functions/ingest/event-store.js';
 import { classifyBatch } from '../../functions/ingest/ingest-batch.js';
+import { parseBatch } from '../../functions/ingest/request-body.js';
 import { CAMPAIGN_EVENT_TYPES } from '../../functions/shared/campaign-event-types.js';
-import { createEventStore, EventStoreError } from '../../functions/shared/event-store.js';
 import { itemBytes } from '../../functions/shared/events/attribute-values.js';
-import { parseJsonLosslessly } from '../../functions/shared/events/lossless-json.js';
-import { createEventValidator } from '../../functions/shared/events/schema.js';
-import {
-  acceptedItem,
-  type EventItem,
-  MAX_ACCEPTED_EVENT_BYTES,
-  MAX_LISTED_ISSUES,
-} from '../../functions/shared/events/stored-event.js';
 import { CampaignEventFactory } from '../../local/campaign-simulator/event-factory.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local.js';
 import { createEventTable } from '../../local/event-table.js';
 import { startStreamDriver } from '../../local/stream-driver.js';
+import { receivedEvents } from '../support/stored-events.js';
 
 /** The event store and the item limits against DynamoDB Local, the real DynamoDB engine. */
 describe('event store on DynamoDB Local', () => {
   let dynamo: DynamoDbLocal;
   let client: DynamoDBClient;
   let tableCount = 0;
-  const validate = createEventValidator({ eventTypes: CAMPAIGN_EVENT_TYPES });
+  const read = createEventReader({ eventTypes: CAMPAIGN_EVENT_TYPES });
   // Now, not a fixed date: DynamoDB Local applies TTL, and an item whose expiresAt has passed is deleted.
   const receivedAt = new Date();
-  const times = { receivedAt, retentionDays: 30 };
+  const objects = new Map<string, string>();
+  const createEventStore = (options: { client: DynamoDBClient; tableName: string }) =>
+    createStore({
+      ...options,
+      writeObject: async (key, body) => {
+        objects.set(key, body);
+      },
+    });
 
   beforeAll(async () => {
     dynamo = await startDynamoDbLocal();
@@ -59,9 +62,16 @@ describe('event store on DynamoDB Local', () => {
     return items;
   }
 
-  function classify(events: unknown[], at = receivedAt) {
-    return classifyBatch(events, { validate, retentionDays: 30, receivedAt: at }).items;
+  function classifyReceived(events: ReceivedEvent[], at = receivedAt): StoreEntry[] {
+    return [...classifyBatch(events, { read, retentionDays: 30, receivedAt: at, bucket: 'large-events' }).entries];
   }
+  const classify = (events: unknown[], at = receivedAt) => classifyReceived(receivedEvents(events), at);
+  function classifyText(body: string): StoreEntry[] {
+    const parsed = parseBatch(body, 100);
+    if (!parsed.ok) throw new Error(parsed.rejection.message);
+    return classifyReceived(parsed.value);
+  }
+  const keyOf = (entry: StoreEntry | undefined) => ({ eventKey: { S: entry?.item.eventKey ?? '' } });
 
   it('stores a large mixed batch, duplicate keys included, in chunks of 25', async () => {
     const { tableName } = await newTable();
@@ -71,6 +81,7 @@ describe('event store on DynamoDB Local', () => {
     const result = await createEventStore({ client, tableName }).putAll(items);
     expect(result.itemsWritten).toBe(115);
     expect(result.requests).toBe(5);
+    expect(result.refused).toEqual([]);
     expect(await scanAll(tableName)).toHaveLength(115);
   });
 
@@ -105,20 +116,19 @@ describe('event store on DynamoDB Local', () => {
     expect(keysInserted.size).toBe(30);
   });
 
-  it('keeps numbers beyond a double exactly, in the event map and the raw text', async () => {
+  it('keeps numbers beyond a double and fields named __proto__ exactly, in the event map and the raw text', async () => {
     const { tableName } = await newTable();
-    const [event] = parseJsonLosslessly(
-      '[{"type":"open","clientId":1,"mailingId":2,"recipientId":98765432109876543210,"trackingId":12345678901234567890123}]',
-    ) as unknown[];
-    const [item] = classify([event]);
-    await createEventStore({ client, tableName }).putAll(item ? [item] : []);
-    const { Item } = await client.send(
-      new GetItemCommand({ TableName: tableName, Key: { eventKey: { S: item?.eventKey ?? '' } } }),
-    );
+    const text =
+      '{"type":"open","clientId":9223372036854775807,"mailingId":2,"recipientId":98765432109876543210,"trackingId":12345678901234567890123,"__proto__":{"constructor":1}}';
+    const [entry] = classifyText(`[${text}]`);
+    await createEventStore({ client, tableName }).putAll(entry ? [entry] : []);
+    const { Item } = await client.send(new GetItemCommand({ TableName: tableName, Key: keyOf(entry) }));
     expect(Item?.status).toEqual({ S: 'accepted' });
+    expect(Item?.clientId).toEqual({ N: '9223372036854775807' });
     expect(Item?.recipientId).toEqual({ S: '98765432109876543210' });
     expect(Item?.event?.M?.trackingId).toEqual({ N: '12345678901234567890123' });
-    expect(Item?.raw?.S).toContain('"trackingId":12345678901234567890123');
+    expect(Item?.event?.M?.__proto__).toEqual({ M: { constructor: { N: '1' } } });
+    expect(Item?.raw?.S).toBe(text);
   });
 
   it('measures an item as DynamoDB does, so the item budget holds', async () => {
@@ -140,58 +150,83 @@ describe('event store on DynamoDB Local', () => {
     ).rejects.toThrow(/Item size has exceeded the maximum allowed size/);
   });
 
-  it('fits the largest accepted event and the largest quarantine item', async () => {
+  it('stores the largest inline event, and keeps larger events and quarantined ones in S3 with a small item', async () => {
     const { tableName } = await newTable();
-    const base = { type: 'open', clientId: 1, mailingId: 2, recipientId: 'r' };
-    const padding = 'é'.repeat((MAX_ACCEPTED_EVENT_BYTES - Buffer.byteLength(JSON.stringify(base)) - 20) / 2);
-    const largest = { ...base, padding };
-    expect(Buffer.byteLength(JSON.stringify(largest))).toBeLessThanOrEqual(MAX_ACCEPTED_EVENT_BYTES);
-    const [accepted] = classify([largest]);
-    expect(accepted?.status).toBe('accepted');
-    // A 3 MB event with 2,000 issues, each naming a 1 KB field: issues capped, raw text cut to fit.
-    const names = Array.from({ length: 2_000 }, (_, index) => `${'n'.repeat(1000)}${index}`);
-    const huge = {
-      junk: 'x'.repeat(1_000_000),
-      mediaTypesToAddresses: Object.fromEntries(names.map((n) => [n, 1])),
-    };
-    const [quarantined] = classify([huge]);
-    expect(quarantined).toMatchObject({ status: 'quarantined', rawTruncated: true });
-    const store = createEventStore({ client, tableName });
-    await expect(store.putAll([accepted as EventItem, quarantined as EventItem])).resolves.toMatchObject({
-      itemsWritten: 2,
-    });
-    const { Item } = await client.send(
-      new GetItemCommand({ TableName: tableName, Key: { eventKey: { S: quarantined?.eventKey ?? '' } } }),
-    );
-    expect(Item?.issues?.L).toHaveLength(MAX_LISTED_ISSUES + 1);
-    expect(Item?.rawBytes?.N).toBe(String(Buffer.byteLength(JSON.stringify(huge))));
+    const base = '"type":"open","clientId":1,"mailingId":2,"recipientId":"r"';
+    const pad = (bytes: number) => 'é'.repeat(Math.floor((bytes - base.length - 20) / 2));
+    const largest = `{${base},"padding":"${pad(MAX_INLINE_EVENT_BYTES)}"}`;
+    const larger = `{${base},"padding":"${pad(MAX_INLINE_EVENT_BYTES + 100)}xx"}`;
+    const huge = JSON.stringify({ junk: 'x'.repeat(1_000_000), type: 'teleport' });
+    const entries = classifyText(`[${largest},${larger},${huge}]`);
+    expect(entries.map((entry) => [entry.item.status, entry.item.object !== undefined])).toEqual([
+      ['accepted', false],
+      ['accepted', true],
+      ['quarantined', true],
+    ]);
+    await expect(createEventStore({ client, tableName }).putAll(entries)).resolves.toMatchObject({ itemsWritten: 3 });
+    for (const [index, text] of [largest, larger, huge].entries()) {
+      const { Item } = await client.send(new GetItemCommand({ TableName: tableName, Key: keyOf(entries[index]) }));
+      const stored = Item?.raw?.S ?? objects.get(Item?.rawObject?.M?.key?.S ?? '');
+      expect(stored === text, `event ${index} stored exactly`).toBe(true);
+    }
+    const { Item } = await client.send(new GetItemCommand({ TableName: tableName, Key: keyOf(entries[2]) }));
+    expect(Item?.issues?.L?.length).toBeLessThanOrEqual(MAX_LISTED_ISSUES + 1);
   });
 
-  it('agrees with DynamoDB on what cannot be stored, which is why such events are quarantined', async () => {
+  it('keeps in S3 exactly what DynamoDB refuses as a map, so the item is always storable', async () => {
     const { tableName } = await newTable();
     const store = createEventStore({ client, tableName });
-    const base = { type: 'open' as const, clientId: 1, mailingId: 2, recipientId: 'r' };
-    const nested = (depth: number): unknown => (depth === 0 ? 'leaf' : { a: nested(depth - 1) });
-    const asAccepted = (extra: Record<string, unknown>) => {
-      const event = { ...base, ...extra };
-      return acceptedItem(event, event, JSON.stringify(event), times);
+    const base = '"type":"open","clientId":1,"mailingId":2,"recipientId":"r"';
+    // The item as a naive writer would build it (the event as a map beside its text), written by hand.
+    const naiveItem = (text: string, extra: AttributeValue): Record<string, AttributeValue> => ({
+      eventKey: { S: `naive-${text.length}-${Math.random()}` },
+      raw: { S: text },
+      event: { M: { type: { S: 'open' }, extra } },
+    });
+    const nestAttribute = (depth: number): AttributeValue => {
+      let value: AttributeValue = { N: '1' };
+      for (let level = 0; level < depth; level++) value = { M: { a: value } };
+      return value;
     };
-    // Right at the limits: storable, and the classifier accepts them.
-    const deepest = { nest: nested(30) };
-    expect(classify([{ ...base, ...deepest }])[0]?.status).toBe('accepted');
-    await expect(store.putAll([asAccepted(deepest)])).resolves.toMatchObject({ itemsWritten: 1 });
-    // One step beyond: DynamoDB refuses the write, and the classifier quarantines the event instead.
-    const beyond: Array<Record<string, unknown>> = [
-      { nest: nested(31) },
-      { extra: { '': 1 } },
-      parseJsonLosslessly('{"n":1e400}') as Record<string, unknown>,
-      // Under the JSON size limit, over 400 KB as an item (3 bytes per entry in the map, 2 in the text).
-      { ones: new Array(81_880).fill(1) },
+    const nest = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+    // Right at DynamoDB's limits: kept inline.
+    const inline = classifyText(`[{${base},"nest":${nest(30)}}]`);
+    expect(inline[0]?.item.object).toBeUndefined();
+    await expect(store.putAll(inline)).resolves.toMatchObject({ itemsWritten: 1 });
+    // One step beyond: DynamoDB refuses the map, and the classifier keeps the event in S3 instead.
+    const ones = new Array(81_880).fill(1);
+    const beyond: Array<[string, AttributeValue]> = [
+      [nest(31), nestAttribute(31)],
+      ['{"":1}', { M: { '': { N: '1' } } }],
+      ['1e400', { N: '1e400' }],
+      [`{"${'k'.repeat(50_001)}":1}`, { M: { ['k'.repeat(50_001)]: { N: '1' } } }],
+      [`[${ones.join(',')}]`, { L: ones.map(() => ({ N: '1' })) }],
     ];
-    for (const extra of beyond) {
-      expect(classify([{ ...base, ...extra }])[0]?.status).toBe('quarantined');
-      await expect(store.putAll([asAccepted(extra)])).rejects.toBeInstanceOf(EventStoreError);
+    for (const [member, attribute] of beyond) {
+      const text = `{${base},"extra":${member}}`;
+      await expect(
+        client.send(new PutItemCommand({ TableName: tableName, Item: naiveItem(text, attribute) })),
+        member.slice(0, 20),
+      ).rejects.toThrow();
+      const entries = classifyText(`[${text}]`);
+      expect(entries[0]?.item).toMatchObject({ status: 'accepted', object: expect.any(Object) });
+      await expect(store.putAll(entries)).resolves.toMatchObject({ itemsWritten: 1, refused: [] });
     }
+  });
+
+  it('quarantines on its own an item DynamoDB still refuses; its 24 neighbours are stored', async () => {
+    const { tableName } = await newTable();
+    const entries = classify(new CampaignEventFactory({ seed: 23 }).batch(25, ['open']));
+    // An item the classifier would never build (an empty member name): DynamoDB refuses it for its content.
+    const poisoned = entries[11] as StoreEntry;
+    entries[11] = { ...poisoned, item: { ...poisoned.item, attributes: { ...poisoned.item.attributes, oops: { M: { '': { S: 'x' } } } } } };
+    const result = await createEventStore({ client, tableName }).putAll(entries);
+    expect(result.refused).toEqual([expect.objectContaining({ eventKey: poisoned.item.eventKey })]);
+    const items = await scanAll(tableName);
+    expect(items).toHaveLength(25);
+    const replacement = items.find((item) => item.status?.S === 'quarantined');
+    expect(replacement?.issues?.L?.[0]?.S).toMatch(/^event: DynamoDB refused its item: /);
+    expect(objects.get(replacement?.rawObject?.M?.key?.S ?? '')).toBe(poisoned.item.attributes.raw?.S);
   });
 
   it('throws EventStoreError when the table cannot be written', async () => {
@@ -199,6 +234,6 @@ describe('event store on DynamoDB Local', () => {
     const error = await store.putAll(classify(new CampaignEventFactory().batch(3))).catch((caught) => caught);
     expect(error).toBeInstanceOf(EventStoreError);
     expect((error as EventStoreError).message).toMatch(/ResourceNotFoundException/);
-    expect((error as EventStoreError).unconfirmedKeys).toHaveLength(3);
+    expect((error as EventStoreError).unconfirmedItems).toBe(3);
   });
 });
