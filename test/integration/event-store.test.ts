@@ -194,7 +194,7 @@ describe('event store on DynamoDB Local', () => {
     expect(inline[0]?.item.object).toBeUndefined();
     await expect(store.putAll(inline)).resolves.toMatchObject({ itemsWritten: 1 });
     // One step beyond: DynamoDB refuses the map, and the classifier keeps the event in S3 instead.
-    const ones = new Array(81_880).fill(1);
+    const ones = new Array(82_000).fill(1);
     const beyond: Array<[string, AttributeValue]> = [
       [nest(31), nestAttribute(31)],
       ['{"":1}', { M: { '': { N: '1' } } }],

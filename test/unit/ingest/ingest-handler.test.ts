@@ -245,6 +245,7 @@ describe('ingest handler', () => {
     const store = createEventStore({
       client: slowDynamoDb,
       tableName: 'events',
+      writeObject: async () => {},
       concurrency: 1,
       now: () => now,
     });
