@@ -77,13 +77,17 @@ describe('ingest API', () => {
       TracingConfig: { Mode: 'Active' },
       Environment: {
         Variables: Match.objectLike({
-          MAX_BODY_BYTES: '5000000',
+          MAX_BODY_BYTES: '4000000',
           MAX_EVENTS_PER_BATCH: '10000',
           RETENTION_DAYS: '30',
           EVENT_TYPES: CAMPAIGN_EVENT_TYPES.join(','),
           AUTH_HEADER_NAME: 'X-Campaign-Webhook-Key',
           ENDPOINT_KEY_SECRET_ID: Match.anyValue(),
           TABLE_NAME: Match.anyValue(),
+          LARGE_EVENT_BUCKET: Match.anyValue(),
+          REQUIRED_FIELDS: '{}',
+          PUBLISH_VERIFICATION_EVENTS: 'false',
+          VERIFY_MAILING_ID: '900001',
         }),
       },
     });
