@@ -15,8 +15,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { fc } from '@fast-check/vitest';
-import { batchArbitrary } from '../test/support/adversarial-batches.js';
 
 const MAX_BODY_BYTES = 4_000_000;
 const LAMBDA_MEMORY_MB = 512;
@@ -160,6 +158,8 @@ async function main() {
   for (const [name, build] of Object.entries(DESIGNED)) results.push(inChild(name, build()));
   const generated = Number(args.get('--generated') ?? 200);
   const seed = Number(args.get('--seed') ?? 42);
+  const { fc } = await import('@fast-check/vitest');
+  const { batchArbitrary } = await import('../test/support/adversarial-batches.js');
   const batches = fc.sample(batchArbitrary({ maxElements: 25, maxBodyBytes: MAX_BODY_BYTES }), { numRuns: generated, seed });
   // The generated batches in one child each would take minutes: time them in one process, rerun the slowest alone.
   const timed = batches.map((batch, index) => ({ index, bytes: Buffer.byteLength(batch.body), body: batch.body }));

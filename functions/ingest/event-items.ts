@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { itemBytes, marshalJson, toAttributeMap } from '../shared/events/attribute-values.js';
 import { eventKeyFor, quarantineKeyFor } from '../shared/events/event-key.js';
@@ -147,7 +148,7 @@ function claimChecked(
   reason: string,
 ): WriteReadyItem {
   const key = objectKeyFor(eventKey);
-  const pointer: RawObjectPointer = { bucket: context.bucket, key, bytes: Buffer.byteLength(received.text) };
+  const pointer: RawObjectPointer = { bucket: context.bucket, key, offset: 0, bytes: Buffer.byteLength(received.text) };
   return {
     eventKey,
     status,
@@ -156,6 +157,38 @@ function claimChecked(
     objectReason: reason,
   };
 }
+
+/**
+ * Puts the texts of a batch's claim-checked events into one object (one S3 write however many there
+ * are), each item pointing to its byte range. The object's key is derived from its content, so a
+ * redelivered batch overwrites its own object. With fewer than two such events, nothing changes.
+ */
+export function shareObject(items: readonly WriteReadyItem[], bucket: string): WriteReadyItem[] {
+  const claimed = items.filter((item) => item.object !== undefined);
+  if (claimed.length < 2) return [...items];
+  const texts = claimed.map((item) => Buffer.from((item.object as { body: string }).body));
+  const body = Buffer.concat(texts.flatMap((text) => [text, NEWLINE]));
+  const key = `events/batch/${createHash('sha256').update(body).digest('hex')}.json`;
+  const pointers = new Map<WriteReadyItem, RawObjectPointer>();
+  let offset = 0;
+  claimed.forEach((item, index) => {
+    const bytes = (texts[index] as Buffer).length;
+    pointers.set(item, { bucket, key, offset, bytes });
+    offset += bytes + NEWLINE.length;
+  });
+  let written = false;
+  return items.map((item) => {
+    const pointer = pointers.get(item);
+    if (pointer === undefined) return item;
+    const { object: _object, ...rest } = item;
+    const shared = { ...rest, attributes: { ...item.attributes, ...toAttributeMap({ rawObject: pointer }) } };
+    if (written) return shared;
+    written = true;
+    return { ...shared, object: { key, body: body.toString('utf8') } };
+  });
+}
+
+const NEWLINE = Buffer.from('\n');
 
 /** The S3 key of an event's text: derived from its event key, so a redelivery overwrites its own object. */
 export function objectKeyFor(eventKey: string): string {

@@ -7,6 +7,7 @@ import {
   quarantinedEventItem,
   type ReceivedEvent,
   refusedEventItem,
+  shareObject,
   type WriteReadyItem,
 } from './event-items.js';
 import type { EventReading, ReadableFields } from './event-reader.js';
@@ -85,7 +86,18 @@ export function classifyBatch(events: readonly ReceivedEvent[], options: Classif
     else entries.set(eventKey, entry);
     tallies.count(index, entry.item, reading, options.receivedAt);
   });
-  return { entries: [...entries.values()], outcomes, summary: tallies.summary(events.length, duplicates) };
+  // One S3 write for all of the batch's large events, however many there are.
+  const distinct = [...entries.values()];
+  const shared = shareObject(
+    distinct.map((entry) => entry.item),
+    options.bucket,
+  );
+  const byKey = new Map(shared.map((item) => [item.eventKey, item]));
+  return {
+    entries: distinct.map((entry, index) => ({ ...entry, item: shared[index] as WriteReadyItem })),
+    outcomes: outcomes.map((outcome) => ({ ...outcome, item: byKey.get(outcome.item.eventKey) as WriteReadyItem })),
+    summary: tallies.summary(events.length, duplicates),
+  };
 }
 
 function storeEntry(received: ReceivedEvent, reading: EventReading, context: ItemContext): StoreEntry {
@@ -128,7 +140,7 @@ class Tallies {
   private keptInS3 = 0;
 
   count(index: number, item: WriteReadyItem, reading: EventReading, receivedAt: Date): void {
-    if (item.object !== undefined) this.keptInS3++;
+    if (item.attributes.rawObject !== undefined) this.keptInS3++;
     if (item.status === EVENT_STATUS.quarantined) {
       this.quarantinedEvents.push({ index, eventKey: item.eventKey, issues: item.issues ?? [] });
       const type = reading.routable ? reading.event.type : reading.readable.eventType;

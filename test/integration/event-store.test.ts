@@ -19,6 +19,7 @@ import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-loc
 import { createEventTable } from '../../local/event-table.js';
 import { startStreamDriver } from '../../local/stream-driver.js';
 import { receivedEvents } from '../support/stored-events.js';
+import { heldText } from '../support/stored-items.js';
 
 /** The event store and the item limits against DynamoDB Local, the real DynamoDB engine. */
 describe('event store on DynamoDB Local', () => {
@@ -158,7 +159,7 @@ describe('event store on DynamoDB Local', () => {
     const larger = `{${base},"padding":"${pad(MAX_INLINE_EVENT_BYTES + 100)}xx"}`;
     const huge = JSON.stringify({ junk: 'x'.repeat(1_000_000), type: 'teleport' });
     const entries = classifyText(`[${largest},${larger},${huge}]`);
-    expect(entries.map((entry) => [entry.item.status, entry.item.object !== undefined])).toEqual([
+    expect(entries.map((entry) => [entry.item.status, entry.item.attributes.rawObject !== undefined])).toEqual([
       ['accepted', false],
       ['accepted', true],
       ['quarantined', true],
@@ -166,7 +167,7 @@ describe('event store on DynamoDB Local', () => {
     await expect(createEventStore({ client, tableName }).putAll(entries)).resolves.toMatchObject({ itemsWritten: 3 });
     for (const [index, text] of [largest, larger, huge].entries()) {
       const { Item } = await client.send(new GetItemCommand({ TableName: tableName, Key: keyOf(entries[index]) }));
-      const stored = Item?.raw?.S ?? objects.get(Item?.rawObject?.M?.key?.S ?? '');
+      const stored = heldText(Item ?? {}, objects);
       expect(stored === text, `event ${index} stored exactly`).toBe(true);
     }
     const { Item } = await client.send(new GetItemCommand({ TableName: tableName, Key: keyOf(entries[2]) }));
@@ -226,7 +227,7 @@ describe('event store on DynamoDB Local', () => {
     expect(items).toHaveLength(25);
     const replacement = items.find((item) => item.status?.S === 'quarantined');
     expect(replacement?.issues?.L?.[0]?.S).toMatch(/^event: DynamoDB refused its item: /);
-    expect(objects.get(replacement?.rawObject?.M?.key?.S ?? '')).toBe(poisoned.item.attributes.raw?.S);
+    expect(heldText(replacement ?? {}, objects)).toBe(poisoned.item.attributes.raw?.S);
   });
 
   it('throws EventStoreError when the table cannot be written', async () => {

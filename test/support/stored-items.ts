@@ -84,3 +84,17 @@ function numberFromSource(source: string): string {
   const underflow = number === 0 && /^-?0*\.?0*[1-9]/.test(source);
   return unsafeInteger || !Number.isFinite(number) || underflow ? `raw:${source}` : `num:${number}`;
 }
+
+/** The text an item holds: its `raw`, or its byte range of the object it points to (`objects`: key -> body). */
+export function heldText(
+  item: Readonly<Record<string, AttributeValue>>,
+  objects: ReadonlyMap<string, string>,
+): string | undefined {
+  if (item.raw?.S !== undefined) return item.raw.S;
+  const pointer = item.rawObject?.M;
+  if (pointer === undefined) return undefined;
+  const body = objects.get(pointer.key?.S ?? '');
+  if (body === undefined) return undefined;
+  const offset = Number(pointer.offset?.N);
+  return Buffer.from(body).subarray(offset, offset + Number(pointer.bytes?.N)).toString('utf8');
+}

@@ -12,7 +12,8 @@ import { type EventId, isEventId } from './event-id.js';
  * - every item: `eventKey` (S, partition key), `status` ({@link EVENT_STATUS}), `receivedAt`
  *   (ISO-8601), `expiresAt` (N: epoch seconds, TTL), and the event exactly as received: either `raw`
  *   (S: its source text, byte for byte) or, when it does not fit an item, `rawObject` (M: `bucket`,
- *   `key`, `bytes`: an encrypted S3 object holding that text, expired with the same retention);
+ *   `key`, `offset`, `bytes`: the byte range of an encrypted S3 object holding that text, expired with
+ *   the same retention);
  * - accepted and verification: `eventType` (registration name), `clientId` (N), `mailingId` (N, when
  *   readable), `recipientId` (S, when present), `event` (M: the normalized event; absent when the event
  *   is kept in S3), `missingFields` / `invalidFields` (L of S, when any);
@@ -24,7 +25,9 @@ export { EVENT_STATUS };
 export interface RawObjectPointer {
   readonly bucket: string;
   readonly key: string;
-  /** Size of the object: the event's source text in UTF-8. */
+  /** Where the event's text starts in the object, in bytes (one object can hold a batch's large events). */
+  readonly offset: number;
+  /** Length of the event's source text in UTF-8 bytes: read it with `Range: bytes=offset-(offset+bytes-1)`. */
   readonly bytes: number;
 }
 
@@ -102,7 +105,12 @@ function imageProblems(item: Record<string, unknown>): string[] {
 
 function isPointer(value: unknown): value is RawObjectPointer {
   const pointer = value as Partial<RawObjectPointer> | undefined;
-  return typeof pointer?.bucket === 'string' && typeof pointer.key === 'string' && typeof pointer.bytes === 'number';
+  return (
+    typeof pointer?.bucket === 'string' &&
+    typeof pointer.key === 'string' &&
+    typeof pointer.offset === 'number' &&
+    typeof pointer.bytes === 'number'
+  );
 }
 
 function annotation(item: Record<string, unknown>, name: 'missingFields' | 'invalidFields') {

@@ -114,18 +114,21 @@ describe('classifyBatch', () => {
       `{${base},"s":"\\ud800"}`,
       `{${base},"deep":${'['.repeat(40)}${']'.repeat(40)}}`,
     ];
-    const { outcomes, summary } = fromText(`[${texts.join(',')}]`);
+    const { outcomes, summary, entries } = fromText(`[${texts.join(',')}]`);
     expect(summary).toMatchObject({ accepted: 6, quarantined: 0, keptInS3: 6 });
+    // One object for the batch (one S3 write), each item pointing to its byte range.
+    const objects = entries.flatMap(({ item }) => (item.object ? [item.object] : []));
+    expect(objects).toHaveLength(1);
+    const [object] = objects as [{ key: string; body: string }];
+    expect(object.key).toMatch(/^events\/batch\/[0-9a-f]{64}\.json$/);
     outcomes.forEach(({ item }, index) => {
       expect(item.status).toBe('accepted');
-      expect(item.object?.body).toBe(texts[index]);
       expect(item.attributes.raw).toBeUndefined();
       expect(item.attributes.event).toBeUndefined();
-      expect(itemOf(item)).toMatchObject({
-        eventType: 'open',
-        clientId: 1,
-        rawObject: { bucket: 'large-events', key: item.object?.key, bytes: Buffer.byteLength(texts[index] as string) },
-      });
+      const pointer = itemOf(item).rawObject as { key: string; offset: number; bytes: number };
+      expect(itemOf(item)).toMatchObject({ eventType: 'open', clientId: 1, rawObject: { bucket: 'large-events', key: object.key } });
+      const text = Buffer.from(object.body).subarray(pointer.offset, pointer.offset + pointer.bytes).toString('utf8');
+      expect(text).toBe(texts[index]);
     });
   });
 

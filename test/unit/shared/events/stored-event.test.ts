@@ -69,7 +69,7 @@ describe('readImage', () => {
     const reading = readImage(imageOf(`{"type":"open","clientId":1,"recipientId":"r","big":"${'x'.repeat(200_000)}"}`));
     expect(reading).toMatchObject({
       kind: 'accepted',
-      event: { eventType: 'open', rawObject: { bucket: 'large-events', key: expect.stringMatching(/^events\/open\//), bytes: 200_055 } },
+      event: { eventType: 'open', rawObject: { bucket: 'large-events', key: expect.stringMatching(/^events\/open\//), offset: 0, bytes: 200_055 } },
     });
     if (reading.kind === 'accepted') expect(reading.event.event).toBeUndefined();
   });
