@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { itemBytes, marshalJson, toAttributeMap } from '../shared/events/attribute-values.js';
-import { eventKeyFor, quarantineKeyFor } from '../shared/events/event-key.js';
+import { eventKeyFor, keyForText, QUARANTINE_KEY_PREFIX, quarantineKeyFor } from '../shared/events/event-key.js';
 import { EVENT_STATUS, type RawObjectPointer } from '../shared/events/stored-event.js';
 import type { ReadableFields, RoutableEvent } from './event-reader.js';
 
@@ -36,6 +36,8 @@ export interface ItemContext {
 export interface ReceivedEvent {
   readonly value: unknown;
   readonly text: string;
+  /** Nested too deep to be read whole (json-document.ts): keyed by its text, always kept in S3. */
+  readonly deep?: boolean;
 }
 
 export interface WriteReadyItem {
@@ -60,7 +62,7 @@ export function acceptedEventItem(
   routable: RoutableEvent,
   context: ItemContext,
 ): WriteReadyItem {
-  const eventKey = eventKeyFor(routable.type, received.value);
+  const eventKey = received.deep ? keyForText(routable.type, received.text) : eventKeyFor(routable.type, received.value);
   const status =
     routable.verification && !context.publishVerificationEvents ? EVENT_STATUS.verification : EVENT_STATUS.accepted;
   const envelope = toAttributeMap({
@@ -93,7 +95,9 @@ export function quarantinedEventItem(
   readable: ReadableFields,
   context: ItemContext,
 ): WriteReadyItem {
-  const eventKey = quarantineKeyFor(received.value);
+  const eventKey = received.deep
+    ? keyForText(QUARANTINE_KEY_PREFIX, received.text)
+    : quarantineKeyFor(received.value);
   const listed = listedIssues(issues);
   const envelope = toAttributeMap({
     eventKey,

@@ -12,7 +12,20 @@ export interface JsonDocument {
   readonly root: unknown;
   /** The source text of each element of a top-level array (undefined for any other root). */
   readonly elementTexts: readonly string[] | undefined;
+  /** Positions of the top-level elements (0 for a root that is not an array) that hold a {@link DEEP_VALUE}. */
+  readonly deepElements: ReadonlySet<number>;
 }
+
+/**
+ * Containers nested deeper than this are not built: DynamoDB stores at most 32 levels, so such an event
+ * is kept as text (in S3) anyway, and building millions of levels would take more memory than the
+ * function has. The container is skipped in the text and stands as {@link DEEP_VALUE}.
+ */
+export const MAX_BUILT_DEPTH = 64;
+
+/** What stands for a container nested deeper than {@link MAX_BUILT_DEPTH} (its text is kept whole). */
+export const DEEP_VALUE: object = Object.freeze(Object.create(null));
+export const isDeepValue = (value: unknown): boolean => value === DEEP_VALUE;
 
 type Frame = { readonly list: unknown[] } | { readonly map: Record<string, unknown>; key: string };
 
@@ -27,6 +40,7 @@ class DocumentReader {
   private at = 0;
   private readonly stack: Frame[] = [];
   private readonly elementTexts: string[] = [];
+  private readonly deepElements = new Set<number>();
   private elementStart = 0;
 
   constructor(private readonly text: string) {}
@@ -41,7 +55,7 @@ class DocumentReader {
     this.skipWhitespace();
     if (this.at !== this.text.length) this.fail('text after the document');
     const rootIsList = Array.isArray(value);
-    return { root: value, elementTexts: rootIsList ? this.elementTexts : undefined };
+    return { root: value, elementTexts: rootIsList ? this.elementTexts : undefined, deepElements: this.deepElements };
   }
 
   /** Attaches a finished value to its container, then reads on to the next finished value. */
@@ -60,7 +74,10 @@ class DocumentReader {
     }
     if (next !== (('list' in top) ? ']' : '}')) this.fail(`unexpected ${next ?? 'end of text'}`);
     this.stack.pop();
-    return 'list' in top ? top.list : top.map;
+    // A list grown by push keeps spare capacity; a copy of a short one is exact (deep nesting of short
+    // lists would otherwise take several times the memory JSON.parse needs).
+    if ('list' in top) return top.list.length < 16 ? top.list.slice() : top.list;
+    return top.map;
   }
 
   /** Reads a value; a non-empty container is opened (pushed) and its first member read instead. */
@@ -73,6 +90,11 @@ class DocumentReader {
         this.at++;
         this.skipWhitespace();
         const closing = character === '{' ? '}' : ']';
+        if (this.stack.length >= MAX_BUILT_DEPTH) {
+          this.skipContainer();
+          this.deepElements.add(this.stack[0] !== undefined && 'list' in this.stack[0] ? this.elementTexts.length : 0);
+          return DEEP_VALUE;
+        }
         if (this.text[this.at] === closing) {
           this.at++;
           return character === '{' ? Object.create(null) : [];
@@ -87,6 +109,23 @@ class DocumentReader {
       }
       if (character === '"') return this.string();
       return this.literalOrNumber();
+    }
+  }
+
+  /** Moves past the container whose opening bracket was just read (the text is valid JSON). */
+  private skipContainer(): void {
+    let depth = 1;
+    while (depth > 0) {
+      const code = this.text.charCodeAt(this.at++);
+      if (Number.isNaN(code)) this.fail('unterminated container');
+      if (code === 0x22) {
+        while (this.text.charCodeAt(this.at) !== 0x22) this.at += this.text.charCodeAt(this.at) === 0x5c ? 2 : 1;
+        this.at++;
+      } else if (code === 0x5b || code === 0x7b) {
+        depth++;
+      } else if (code === 0x5d || code === 0x7d) {
+        depth--;
+      }
     }
   }
 

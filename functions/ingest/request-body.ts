@@ -167,10 +167,17 @@ export function parseBatch(text: string, maxEvents: number): Checked<ReceivedEve
     if (values.length > maxEvents) {
       return reject(413, 'too-large', `Batch has ${values.length} events; at most ${maxEvents} are accepted`);
     }
-    return { ok: true, value: values.map((value, index) => ({ value, text: document.elementTexts?.[index] as string })) };
+    return {
+      ok: true,
+      value: values.map((value, index) => ({
+        value,
+        text: document.elementTexts?.[index] as string,
+        ...(document.deepElements.has(index) && { deep: true }),
+      })),
+    };
   }
   if (document.root !== null && typeof document.root === 'object') {
-    return { ok: true, value: [{ value: document.root, text: text.trim() }] };
+    return { ok: true, value: [{ value: document.root, text: text.trim(), ...(document.deepElements.size > 0 && { deep: true }) }] };
   }
   return reject(400, 'malformed', 'Body must be a JSON array of events or a single event object');
 }

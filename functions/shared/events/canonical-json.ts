@@ -4,40 +4,62 @@ import { isRawJsonNumber } from './lossless-json.js';
  * The canonical JSON text of a parsed JSON value: object keys sorted (by UTF-16 code units, the
  * default sort) at every level, no whitespace, strings and numbers written as `JSON.stringify` writes
  * them. Two texts that differ only in key order or whitespace have the same canonical form.
- *
- * Iterative (an explicit stack of pending text pieces), so any depth the parser accepts is fine; object
- * members are read as own properties, so `__proto__` and `constructor` are members like any other.
  */
 export function canonicalJson(value: unknown): string {
-  const out: string[] = [];
-  // Each entry is either text to emit or a value to expand, pushed in reverse so they pop in order.
-  const stack: Array<{ text: string } | { value: unknown }> = [{ value }];
-  for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {
-    if ('text' in entry) {
-      out.push(entry.text);
+  const pieces: string[] = [];
+  writeCanonicalJson(value, (piece) => pieces.push(piece));
+  return pieces.join('');
+}
+
+/** One open container of the walk: what it holds, in output order, and how far it has been written. */
+interface Frame {
+  readonly members: readonly unknown[];
+  /** Sorted member names of an object (undefined for an array). */
+  readonly names: readonly string[] | undefined;
+  next: number;
+}
+
+/**
+ * Writes the canonical JSON of `value` piece by piece (so a caller can hash it without holding it).
+ * Iterative, one frame per open container, so any depth the parser accepts is fine; object members are
+ * read as own properties, so `__proto__` and `constructor` are members like any other.
+ */
+export function writeCanonicalJson(value: unknown, write: (piece: string) => void): void {
+  const stack: Frame[] = [];
+  let current: unknown = value;
+  let pending = true;
+  for (;;) {
+    if (pending) {
+      const frame = open(current, write);
+      if (frame !== undefined) stack.push(frame);
+      pending = false;
+    }
+    const top = stack.at(-1);
+    if (top === undefined) return;
+    if (top.next === top.members.length) {
+      write(top.names === undefined ? ']' : '}');
+      stack.pop();
       continue;
     }
-    const current = entry.value;
-    if (current === null || typeof current !== 'object' || isRawJsonNumber(current)) {
-      out.push(JSON.stringify(current) ?? 'null');
-    } else if (Array.isArray(current)) {
-      stack.push({ text: ']' });
-      for (let index = current.length - 1; index >= 0; index--) {
-        stack.push({ value: current[index] });
-        if (index > 0) stack.push({ text: ',' });
-      }
-      out.push('[');
-    } else {
-      const record = current as Record<string, unknown>;
-      const keys = Object.keys(record).sort();
-      stack.push({ text: '}' });
-      for (let index = keys.length - 1; index >= 0; index--) {
-        const key = keys[index] as string;
-        stack.push({ value: record[key] });
-        stack.push({ text: `${index > 0 ? ',' : ''}${JSON.stringify(key)}:` });
-      }
-      out.push('{');
-    }
+    if (top.next > 0) write(',');
+    if (top.names !== undefined) write(`${JSON.stringify(top.names[top.next])}:`);
+    current = top.members[top.next++];
+    pending = true;
   }
-  return out.join('');
+}
+
+/** Writes a leaf, or the opening bracket of a container and returns its frame. */
+function open(value: unknown, write: (piece: string) => void): Frame | undefined {
+  if (value === null || typeof value !== 'object' || isRawJsonNumber(value)) {
+    write(JSON.stringify(value) ?? 'null');
+    return undefined;
+  }
+  if (Array.isArray(value)) {
+    write('[');
+    return { members: value, names: undefined, next: 0 };
+  }
+  const record = value as Record<string, unknown>;
+  const names = Object.keys(record).sort();
+  write('{');
+  return { members: names.map((name) => record[name]), names, next: 0 };
 }

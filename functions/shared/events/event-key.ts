@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CampaignEventType } from '../campaign-event-types.js';
-import { canonicalJson } from './canonical-json.js';
+import { writeCanonicalJson } from './canonical-json.js';
 
 /** Prefix of the keys of quarantined events (never a registration type name, so never a topic). */
 export const QUARANTINE_KEY_PREFIX = 'quarantine';
@@ -40,6 +40,24 @@ export function quarantineKeyFor(rawEvent: unknown): string {
   return `${QUARANTINE_KEY_PREFIX}#${contentHash(rawEvent)}`;
 }
 
+/** The SHA-256 of the canonical JSON, hashed in 64 KB pieces (a deep event's text is never held whole). */
+/**
+ * The key of an event too deep to be read whole (see functions/ingest/json-document.ts): its content
+ * is its exact text, so the hash is of the text (a redelivery sends the same text).
+ */
+export function keyForText(prefix: CampaignEventType | typeof QUARANTINE_KEY_PREFIX, text: string): string {
+  return `${prefix}#${createHash('sha256').update('text:').update(text).digest('hex')}`;
+}
+
 function contentHash(rawEvent: unknown): string {
-  return createHash('sha256').update(canonicalJson(rawEvent)).digest('hex');
+  const hash = createHash('sha256');
+  let buffered = '';
+  writeCanonicalJson(rawEvent, (piece) => {
+    buffered += piece;
+    if (buffered.length >= 65_536) {
+      hash.update(buffered);
+      buffered = '';
+    }
+  });
+  return hash.update(buffered).digest('hex');
 }
