@@ -9,10 +9,10 @@ import {
   INGEST_ENV,
   RUNTIME_ENV,
 } from '../../functions/shared/contracts/environment.js';
-import { createEventValidator } from '../../functions/shared/events/schema.js';
-import { toItem } from '../../functions/shared/events/stored-event.js';
+import { createEventReader } from '../../functions/ingest/event-reader.js';
 import { CampaignEventFactory } from '../../local/campaign-simulator/event-factory.js';
 import { compileFilterCriteria } from '../../local/run/lambda-event-filter.js';
+import { receivedEvents } from '../support/stored-events.js';
 import { synthStack } from '../support/synth.js';
 
 /**
@@ -112,13 +112,17 @@ describe('the events table and the items the ingest stores', () => {
     ...CAMPAIGN_EVENT_TYPES.map((type) => factory.event(type)),
     { type: 'open' },
     'not an event',
+    // A Campaign verify test event: stored, never published.
+    { ...factory.event('sent'), mailingId: 900001 },
   ];
-  const { items } = classifyBatch(events, {
-    validate: createEventValidator({ eventTypes: CAMPAIGN_EVENT_TYPES }),
+  const { entries } = classifyBatch(receivedEvents(events), {
+    read: createEventReader({ eventTypes: CAMPAIGN_EVENT_TYPES, verifyMailingId: 900001 }),
     retentionDays: 30,
     receivedAt,
+    bucket: 'large-events',
   });
-  const stored = items.map((item) => ({ item, attributes: toItem(item) }));
+  const items = entries.map((entry) => entry.item);
+  const stored = items.map((item) => ({ item, attributes: item.attributes }));
   const [table] = Object.values(template.findResources('AWS::DynamoDB::GlobalTable'));
   const tableProperties = table?.Properties as {
     KeySchema: Array<{ AttributeName: string; KeyType: string }>;

@@ -12,6 +12,10 @@ const ingestEnvironment = {
   MAX_EVENTS_PER_BATCH: '10000',
   RETENTION_DAYS: '30',
   EVENT_TYPES: 'open, click',
+  REQUIRED_FIELDS: '{"sent":["mailingId"]}',
+  VERIFY_MAILING_ID: 'none',
+  PUBLISH_VERIFICATION_EVENTS: 'false',
+  LARGE_EVENT_BUCKET: 'large-events',
 };
 
 describe('readEnvironment', () => {
@@ -24,7 +28,14 @@ describe('readEnvironment', () => {
       maxEventsPerBatch: 10_000,
       retentionDays: 30,
       eventTypes: ['open', 'click'],
+      requiredFields: { sent: ['mailingId'] },
+      verifyMailingId: undefined,
+      publishVerificationEvents: false,
+      largeEventBucket: 'large-events',
     });
+    expect(readEnvironment(INGEST_ENV, { ...ingestEnvironment, VERIFY_MAILING_ID: '900001' }).verifyMailingId).toBe(
+      900001,
+    );
   });
 
   it('has no defaults: every variable of the spec is required (defaults live in infra/config.ts)', () => {
