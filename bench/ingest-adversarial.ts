@@ -48,9 +48,15 @@ const DESIGNED: Record<string, () => string> = {
   'one event, 250,000 fields': () =>
     `[{"type":"open","clientId":1,"recipientId":"r",${Array.from({ length: 250_000 }, (_, i) => `"f${i}":${i}`).join(',')}}]`,
   '10,000 events with __proto__ nested 40 deep (kept in S3)': () =>
-    fill((i) => `{"type":"open","clientId":1,"recipientId":"r${i}","__proto__":${'{"__proto__":'.repeat(40)}${i}${'}'.repeat(40)}}`),
+    fill(
+      (i) =>
+        `{"type":"open","clientId":1,"recipientId":"r${i}","__proto__":${'{"__proto__":'.repeat(40)}${i}${'}'.repeat(40)}}`,
+    ),
   '10,000 events with 30-digit numbers': () =>
-    fill((i) => `{"type":"open","clientId":123456789012345678901234567890,"recipientId":"r${i}","n":${'9'.repeat(29)}${i % 10}}`),
+    fill(
+      (i) =>
+        `{"type":"open","clientId":123456789012345678901234567890,"recipientId":"r${i}","n":${'9'.repeat(29)}${i % 10}}`,
+    ),
   '10,000 quarantined elements': () => fill((i) => `["not an event",${i}]`),
 };
 
@@ -85,7 +91,11 @@ async function runCase(name: string, body: string): Promise<Measurement> {
       isBase64Encoded: true,
       requestContext: {},
     };
-    const context = { functionName: 'ingest', awsRequestId: 'bench', getRemainingTimeInMillis: () => LAMBDA_TIMEOUT_MS };
+    const context = {
+      functionName: 'ingest',
+      awsRequestId: 'bench',
+      getRemainingTimeInMillis: () => LAMBDA_TIMEOUT_MS,
+    };
     return handler(event as never, context as never);
   };
   await invoke(`[${valid(0)}]`);
@@ -130,7 +140,9 @@ async function buildHandler() {
       client: new DynamoDBClient({}),
       tableName: 'bench',
       writeObject: async (key, text, abortSignal) => {
-        await s3.send(new PutObjectCommand({ Bucket: 'bench-large-events', Key: key, Body: text }), { abortSignal });
+        await s3.send(new PutObjectCommand({ Bucket: 'bench-large-events', Key: key, Body: text }), {
+          abortSignal,
+        });
       },
     }),
     keyVerifier: { verify: async (presented) => presented === KEY },
@@ -138,11 +150,15 @@ async function buildHandler() {
 }
 
 function inChild(name: string, body: string): Measurement {
-  const result = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', name], {
-    input: body,
-    maxBuffer: 64 * 1024 * 1024,
-    encoding: 'utf8',
-  });
+  const result = spawnSync(
+    process.execPath,
+    [...process.execArgv, fileURLToPath(import.meta.url), '--child', name],
+    {
+      input: body,
+      maxBuffer: 64 * 1024 * 1024,
+      encoding: 'utf8',
+    },
+  );
   if (result.status !== 0) throw new Error(`case ${name} failed: ${result.stderr}`);
   return JSON.parse(result.stdout.trim().split('\n').at(-1) as string) as Measurement;
 }
@@ -151,7 +167,9 @@ async function main() {
   if (args.has('--child')) {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    console.log(JSON.stringify(await runCase(args.get('--child') as string, Buffer.concat(chunks).toString('utf8'))));
+    console.log(
+      JSON.stringify(await runCase(args.get('--child') as string, Buffer.concat(chunks).toString('utf8'))),
+    );
     return;
   }
   const results: Measurement[] = [];
@@ -160,19 +178,41 @@ async function main() {
   const seed = Number(args.get('--seed') ?? 42);
   const { fc } = await import('@fast-check/vitest');
   const { batchArbitrary } = await import('../test/support/adversarial-batches.js');
-  const batches = fc.sample(batchArbitrary({ maxElements: 25, maxBodyBytes: MAX_BODY_BYTES }), { numRuns: generated, seed });
+  const batches = fc.sample(batchArbitrary({ maxElements: 25, maxBodyBytes: MAX_BODY_BYTES }), {
+    numRuns: generated,
+    seed,
+  });
   // The generated batches in one child each would take minutes: time them in one process, rerun the slowest alone.
-  const timed = batches.map((batch, index) => ({ index, bytes: Buffer.byteLength(batch.body), body: batch.body }));
+  const timed = batches.map((batch, index) => ({
+    index,
+    bytes: Buffer.byteLength(batch.body),
+    body: batch.body,
+  }));
   timed.sort((a, b) => b.bytes - a.bytes);
-  const slowestCandidates = timed.slice(0, 5).map((batch) => inChild(`generated #${batch.index} (${batch.bytes} bytes)`, batch.body));
+  const slowestCandidates = timed
+    .slice(0, 5)
+    .map((batch) => inChild(`generated #${batch.index} (${batch.bytes} bytes)`, batch.body));
   slowestCandidates.sort((a, b) => b.handlerMs - a.handlerMs);
   results.push(slowestCandidates[0] as Measurement);
 
-  console.log(`ingest on adversarial batches (Lambda: ${LAMBDA_MEMORY_MB} MB, timeout ${LAMBDA_TIMEOUT_MS / 1000} s)`);
-  console.log('case | events | body bytes | status | handler ms | x3.5 (Lambda CPU) | peak RSS MB | % of 512 MB');
+  console.log(
+    `ingest on adversarial batches (Lambda: ${LAMBDA_MEMORY_MB} MB, timeout ${LAMBDA_TIMEOUT_MS / 1000} s)`,
+  );
+  console.log(
+    'case | events | body bytes | status | handler ms | x3.5 (Lambda CPU) | peak RSS MB | % of 512 MB',
+  );
   for (const r of results) {
     console.log(
-      [r.name, r.events, r.bodyBytes, r.statusCode, r.handlerMs.toFixed(0), (r.handlerMs * 3.5).toFixed(0), r.peakRssMb.toFixed(0), ((100 * r.peakRssMb) / LAMBDA_MEMORY_MB).toFixed(0)].join(' | '),
+      [
+        r.name,
+        r.events,
+        r.bodyBytes,
+        r.statusCode,
+        r.handlerMs.toFixed(0),
+        (r.handlerMs * 3.5).toFixed(0),
+        r.peakRssMb.toFixed(0),
+        ((100 * r.peakRssMb) / LAMBDA_MEMORY_MB).toFixed(0),
+      ].join(' | '),
     );
   }
 }

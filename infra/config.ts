@@ -99,7 +99,10 @@ const CampaignSchema = v.strictObject({
   endpointKeyRotation: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 0),
 });
 
-const fieldName = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_$-]{1,64}$/, 'must be a field name (letters, digits, _ $ -)'));
+const fieldName = v.pipe(
+  v.string(),
+  v.regex(/^[A-Za-z0-9_$-]{1,64}$/, 'must be a field name (letters, digits, _ $ -)'),
+);
 
 const PayloadSchema = v.strictObject({
   /**

@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { itemBytes, marshalJson, toAttributeMap } from '../shared/events/attribute-values.js';
-import { eventKeyFor, keyForText, QUARANTINE_KEY_PREFIX, quarantineKeyFor } from '../shared/events/event-key.js';
+import {
+  eventKeyFor,
+  keyForText,
+  QUARANTINE_KEY_PREFIX,
+  quarantineKeyFor,
+} from '../shared/events/event-key.js';
 import { EVENT_STATUS, type RawObjectPointer } from '../shared/events/stored-event.js';
 import type { ReadableFields, RoutableEvent } from './event-reader.js';
 
@@ -62,9 +67,13 @@ export function acceptedEventItem(
   routable: RoutableEvent,
   context: ItemContext,
 ): WriteReadyItem {
-  const eventKey = received.deep ? keyForText(routable.type, received.text) : eventKeyFor(routable.type, received.value);
+  const eventKey = received.deep
+    ? keyForText(routable.type, received.text)
+    : eventKeyFor(routable.type, received.value);
   const status =
-    routable.verification && !context.publishVerificationEvents ? EVENT_STATUS.verification : EVENT_STATUS.accepted;
+    routable.verification && !context.publishVerificationEvents
+      ? EVENT_STATUS.verification
+      : EVENT_STATUS.accepted;
   const envelope = toAttributeMap({
     eventKey,
     status,
@@ -110,7 +119,10 @@ export function quarantinedEventItem(
   const rawBytes = Buffer.byteLength(received.text);
   if (itemBytes(envelope) + 'raw'.length + rawBytes > MAX_ITEM_BYTES) {
     const reason = `is ${rawBytes} bytes of JSON`;
-    return { ...claimChecked(eventKey, EVENT_STATUS.quarantined, envelope, received, context, reason), issues: listed };
+    return {
+      ...claimChecked(eventKey, EVENT_STATUS.quarantined, envelope, received, context, reason),
+      issues: listed,
+    };
   }
   return {
     eventKey,
@@ -130,7 +142,12 @@ export function refusedEventItem(
   readable: ReadableFields,
   context: ItemContext,
 ): WriteReadyItem {
-  const quarantined = quarantinedEventItem(received, [`event: DynamoDB refused its item: ${refusal}`], readable, context);
+  const quarantined = quarantinedEventItem(
+    received,
+    [`event: DynamoDB refused its item: ${refusal}`],
+    readable,
+    context,
+  );
   const { raw: _raw, ...envelope } = quarantined.attributes;
   const claimed = claimChecked(
     quarantined.eventKey,
@@ -152,7 +169,12 @@ function claimChecked(
   reason: string,
 ): WriteReadyItem {
   const key = objectKeyFor(eventKey);
-  const pointer: RawObjectPointer = { bucket: context.bucket, key, offset: 0, bytes: Buffer.byteLength(received.text) };
+  const pointer: RawObjectPointer = {
+    bucket: context.bucket,
+    key,
+    offset: 0,
+    bytes: Buffer.byteLength(received.text),
+  };
   return {
     eventKey,
     status,

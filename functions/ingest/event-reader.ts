@@ -71,16 +71,21 @@ export function createEventReader(options: EventReaderOptions): (value: unknown)
     const issues: string[] = [];
     const type = readType(record.type, configured, issues);
     const clientId = readId(record.clientId);
-    if (clientId === undefined) issues.push(`clientId: ${record.clientId == null ? 'is required' : ID_MESSAGE}`);
+    if (clientId === undefined)
+      issues.push(`clientId: ${record.clientId == null ? 'is required' : ID_MESSAGE}`);
     const recipient = readRecipient(record);
     if (!recipient.found) issues.push('event: needs a recipientId or an address in mediaTypesToAddresses');
     for (const field of type === undefined ? [] : (required[type] ?? [])) {
-      if (record[field] == null) issues.push(`${fieldLabel(field)}: is required for ${type} events (requiredFields)`);
+      if (record[field] == null)
+        issues.push(`${fieldLabel(field)}: is required for ${type} events (requiredFields)`);
     }
     if (issues.length > 0 || type === undefined || clientId === undefined) {
       return { routable: false, issues, readable: readableFields(record) };
     }
-    return { routable: true, event: routableEvent(record, type, clientId, recipient, options.verifyMailingId) };
+    return {
+      routable: true,
+      event: routableEvent(record, type, clientId, recipient, options.verifyMailingId),
+    };
   };
 }
 
@@ -112,7 +117,10 @@ function routableEvent(
     event,
     missingFields,
     invalidFields,
-    verification: verifyMailingId !== undefined && mailingId !== undefined && idText(mailingId) === String(verifyMailingId),
+    verification:
+      verifyMailingId !== undefined &&
+      mailingId !== undefined &&
+      idText(mailingId) === String(verifyMailingId),
   };
 }
 
@@ -143,7 +151,11 @@ function readType(
  */
 export function readId(value: unknown): EventId | undefined {
   if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 1 ? value : undefined;
-  const digits = isRawJsonNumber(value) ? rawJsonText(value) : typeof value === 'string' ? value.trim() : undefined;
+  const digits = isRawJsonNumber(value)
+    ? rawJsonText(value)
+    : typeof value === 'string'
+      ? value.trim()
+      : undefined;
   if (digits === undefined || !/^\d+$/.test(digits)) return undefined;
   const significant = digits.replace(/^0+/, '');
   if (significant === '' || significant.length > MAX_ID_DIGITS) return undefined;
@@ -189,7 +201,11 @@ function readRecipient(record: Record<string, unknown>): Recipient {
       invalidFields.push('mediaTypesToAddresses');
     }
   }
-  return { found: recipientId !== undefined || hasAddress, ...(recipientId !== undefined && { recipientId }), invalidFields };
+  return {
+    found: recipientId !== undefined || hasAddress,
+    ...(recipientId !== undefined && { recipientId }),
+    invalidFields,
+  };
 }
 
 /** The fields of an unroutable event that could still be read, for its quarantine item. */

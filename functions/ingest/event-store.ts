@@ -134,7 +134,9 @@ export function createEventStore(options: EventStoreOptions): EventStore {
     try {
       await options.writeObject(item.object.key, item.object.body, call.signal);
     } catch (error) {
-      const reason = call.signal.aborted ? 'Deadline reached: S3 write cancelled' : `S3 PutObject failed: ${describe(error)}`;
+      const reason = call.signal.aborted
+        ? 'Deadline reached: S3 write cancelled'
+        : `S3 PutObject failed: ${describe(error)}`;
       throw new EventStoreError(reason, 1, { cause: error });
     }
     call.objectsWritten++;
@@ -157,7 +159,9 @@ export function createEventStore(options: EventStoreOptions): EventStore {
     try {
       await writeWithRetries([{ PutRequest: { Item: replacement.attributes } }], call, settings, send);
     } catch (again) {
-      throw new EventStoreError(`DynamoDB refused even the quarantine item: ${describe(again)}`, 1, { cause: again });
+      throw new EventStoreError(`DynamoDB refused even the quarantine item: ${describe(again)}`, 1, {
+        cause: again,
+      });
     }
     call.refused.push({ eventKey: entry.item.eventKey, reason: refusal.message, replacement });
   }
@@ -165,13 +169,21 @@ export function createEventStore(options: EventStoreOptions): EventStore {
   return {
     async putAll(entries, putOptions = {}) {
       const unique = new Map<string, StoreEntry>();
-      for (const entry of entries) if (!unique.has(entry.item.eventKey)) unique.set(entry.item.eventKey, entry);
+      for (const entry of entries)
+        if (!unique.has(entry.item.eventKey)) unique.set(entry.item.eventKey, entry);
       const deadline = putOptions.deadline ?? Number.POSITIVE_INFINITY;
       const cancel = new AbortController();
       const timer = Number.isFinite(deadline)
         ? setTimeout(() => cancel.abort(), Math.max(0, deadline - settings.now()))
         : undefined;
-      const call: CallState = { requests: 0, retries: 0, objectsWritten: 0, deadline, signal: cancel.signal, refused: [] };
+      const call: CallState = {
+        requests: 0,
+        retries: 0,
+        objectsWritten: 0,
+        deadline,
+        signal: cancel.signal,
+        refused: [],
+      };
       try {
         const withObjects = [...unique.values()].filter((entry) => entry.item.object !== undefined);
         await settleAll(withObjects, concurrency, (entry) => writeObject(entry.item, call));
@@ -193,7 +205,11 @@ export function createEventStore(options: EventStoreOptions): EventStore {
 }
 
 /** Runs every task; when any failed, throws one EventStoreError that counts what was not confirmed. */
-async function settleAll<T>(tasks: readonly T[], concurrency: number, run: (task: T) => Promise<void>): Promise<void> {
+async function settleAll<T>(
+  tasks: readonly T[],
+  concurrency: number,
+  run: (task: T) => Promise<void>,
+): Promise<void> {
   const failures: Array<{ error: unknown; items: number }> = [];
   await forEachConcurrently(tasks, concurrency, async (task) => {
     try {

@@ -27,7 +27,12 @@ export const handler = createIngestHandler({
     tableName: config.tableName,
     writeObject: async (key, body, abortSignal) => {
       await s3.send(
-        new PutObjectCommand({ Bucket: config.largeEventBucket, Key: key, Body: body, ContentType: 'application/json' }),
+        new PutObjectCommand({
+          Bucket: config.largeEventBucket,
+          Key: key,
+          Body: body,
+          ContentType: 'application/json',
+        }),
         { abortSignal },
       );
     },

@@ -95,7 +95,10 @@ export function classifyBatch(events: readonly ReceivedEvent[], options: Classif
   const byKey = new Map(shared.map((item) => [item.eventKey, item]));
   return {
     entries: distinct.map((entry, index) => ({ ...entry, item: shared[index] as WriteReadyItem })),
-    outcomes: outcomes.map((outcome) => ({ ...outcome, item: byKey.get(outcome.item.eventKey) as WriteReadyItem })),
+    outcomes: outcomes.map((outcome) => ({
+      ...outcome,
+      item: byKey.get(outcome.item.eventKey) as WriteReadyItem,
+    })),
     summary: tallies.summary(events.length, duplicates),
   };
 }
@@ -161,7 +164,8 @@ class Tallies {
     if (event.missingFields.length > 0) tally.missingFields++;
     const eventTime = eventTimeOf(event.event);
     // A sender clock ahead of ours would give a negative delay; it means "no measurable delay".
-    if (eventTime !== undefined) tally.delaysSeconds.push(Math.max(0, (receivedAt.getTime() - eventTime.getTime()) / 1000));
+    if (eventTime !== undefined)
+      tally.delaysSeconds.push(Math.max(0, (receivedAt.getTime() - eventTime.getTime()) / 1000));
     if (event.type === 'bounce') this.bounces[bounceCategoryOf(event.event)]++;
   }
 

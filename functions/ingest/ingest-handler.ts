@@ -72,7 +72,10 @@ export function createIngestHandler(deps: IngestDependencies) {
     context: Context,
   ): Promise<APIGatewayProxyResult> => {
     publishContentType(metrics, contentTypeLabel(headerValue(event, 'content-type')));
-    const body = readBody({ ...event, contentEncoding: headerValue(event, 'content-encoding') }, config.maxBodyBytes);
+    const body = readBody(
+      { ...event, contentEncoding: headerValue(event, 'content-encoding') },
+      config.maxBodyBytes,
+    );
     if (!body.ok) return refuse(body.rejection);
     const batch = parseBatch(body.value, config.maxEventsPerBatch);
     if (!batch.ok) return refuse(batch.rejection);

@@ -55,7 +55,11 @@ class DocumentReader {
     this.skipWhitespace();
     if (this.at !== this.text.length) this.fail('text after the document');
     const rootIsList = Array.isArray(value);
-    return { root: value, elementTexts: rootIsList ? this.elementTexts : undefined, deepElements: this.deepElements };
+    return {
+      root: value,
+      elementTexts: rootIsList ? this.elementTexts : undefined,
+      deepElements: this.deepElements,
+    };
   }
 
   /** Attaches a finished value to its container, then reads on to the next finished value. */
@@ -72,7 +76,7 @@ class DocumentReader {
       if ('map' in top) top.key = this.memberName();
       return this.value();
     }
-    if (next !== (('list' in top) ? ']' : '}')) this.fail(`unexpected ${next ?? 'end of text'}`);
+    if (next !== ('list' in top ? ']' : '}')) this.fail(`unexpected ${next ?? 'end of text'}`);
     this.stack.pop();
     // A list grown by push keeps spare capacity; a copy of a short one is exact (deep nesting of short
     // lists would otherwise take several times the memory JSON.parse needs).
@@ -92,7 +96,9 @@ class DocumentReader {
         const closing = character === '{' ? '}' : ']';
         if (this.stack.length >= MAX_BUILT_DEPTH) {
           this.skipContainer();
-          this.deepElements.add(this.stack[0] !== undefined && 'list' in this.stack[0] ? this.elementTexts.length : 0);
+          this.deepElements.add(
+            this.stack[0] !== undefined && 'list' in this.stack[0] ? this.elementTexts.length : 0,
+          );
           return DEEP_VALUE;
         }
         if (this.text[this.at] === closing) {
@@ -119,7 +125,8 @@ class DocumentReader {
       const code = this.text.charCodeAt(this.at++);
       if (Number.isNaN(code)) this.fail('unterminated container');
       if (code === 0x22) {
-        while (this.text.charCodeAt(this.at) !== 0x22) this.at += this.text.charCodeAt(this.at) === 0x5c ? 2 : 1;
+        while (this.text.charCodeAt(this.at) !== 0x22)
+          this.at += this.text.charCodeAt(this.at) === 0x5c ? 2 : 1;
         this.at++;
       } else if (code === 0x5b || code === 0x7b) {
         depth++;

@@ -108,7 +108,11 @@ function utf8Text(bytes: Buffer): Checked<string> {
   try {
     return { ok: true, value: STRICT_UTF8.decode(bytes) };
   } catch {
-    return reject(400, 'malformed', `Request body is not valid UTF-8 (at byte ${firstInvalidUtf8Byte(bytes)})`);
+    return reject(
+      400,
+      'malformed',
+      `Request body is not valid UTF-8 (at byte ${firstInvalidUtf8Byte(bytes)})`,
+    );
   }
 }
 
@@ -177,7 +181,12 @@ export function parseBatch(text: string, maxEvents: number): Checked<ReceivedEve
     };
   }
   if (document.root !== null && typeof document.root === 'object') {
-    return { ok: true, value: [{ value: document.root, text: text.trim(), ...(document.deepElements.size > 0 && { deep: true }) }] };
+    return {
+      ok: true,
+      value: [
+        { value: document.root, text: text.trim(), ...(document.deepElements.size > 0 && { deep: true }) },
+      ],
+    };
   }
   return reject(400, 'malformed', 'Body must be a JSON array of events or a single event object');
 }

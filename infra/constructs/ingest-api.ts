@@ -76,7 +76,11 @@ export class IngestApi extends Construct {
     setEnvironment(this.ingestFunction, ENV.retentionDays, props.retentionDays);
     setEnvironment(this.ingestFunction, ENV.eventTypes, props.eventTypes);
     setEnvironment(this.ingestFunction, ENV.requiredFields, props.payload.requiredFields);
-    setEnvironment(this.ingestFunction, ENV.publishVerificationEvents, props.payload.publishVerificationEvents);
+    setEnvironment(
+      this.ingestFunction,
+      ENV.publishVerificationEvents,
+      props.payload.publishVerificationEvents,
+    );
     setEnvironment(this.ingestFunction, ENV.verifyMailingId, props.verifyMailingId);
     props.eventTable.bindWriter(this.ingestFunction);
     this.largeEvents = new LargeEventBucket(this, 'LargeEvents', {

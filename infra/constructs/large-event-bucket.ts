@@ -69,7 +69,8 @@ export class LargeEventBucket extends Construct {
     setEnvironment(fn, ENV.largeEventBucket, this.bucket.bucketName);
     Validations.of(fn.role as iam.Role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${this.logicalIdOf()}.Arn>/${LARGE_EVENT_PREFIX}*]`,
-      reason: 'Object keys are derived from event keys at run time; the grant covers only the events/ prefix.',
+      reason:
+        'Object keys are derived from event keys at run time; the grant covers only the events/ prefix.',
     });
   }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createEventReader } from '../../functions/ingest/event-reader.js';
 import { classifyBatch } from '../../functions/ingest/ingest-batch.js';
 import { CAMPAIGN_EVENT_TYPES } from '../../functions/shared/campaign-event-types.js';
 import { readEnvironment, variableNames } from '../../functions/shared/contracts/env.js';
@@ -9,7 +10,6 @@ import {
   INGEST_ENV,
   RUNTIME_ENV,
 } from '../../functions/shared/contracts/environment.js';
-import { createEventReader } from '../../functions/ingest/event-reader.js';
 import { CampaignEventFactory } from '../../local/campaign-simulator/event-factory.js';
 import { compileFilterCriteria } from '../../local/run/lambda-event-filter.js';
 import { receivedEvents } from '../support/stored-events.js';

@@ -9,7 +9,11 @@ import { nagFindings } from '../support/nag.js';
 function build(app = new App(), retainData?: boolean) {
   const stack = new Stack(app, 'BucketStack', { env: { account: '123456789012', region: 'eu-central-1' } });
   const encryptionKey = new kms.Key(stack, 'Key', { enableKeyRotation: true });
-  const largeEvents = new LargeEventBucket(stack, 'LargeEvents', { encryptionKey, retentionDays: 45, retainData });
+  const largeEvents = new LargeEventBucket(stack, 'LargeEvents', {
+    encryptionKey,
+    retentionDays: 45,
+    retainData,
+  });
   const writer = new lambda.Function(stack, 'Writer', {
     runtime: lambda.Runtime.NODEJS_24_X,
     handler: 'index.handler',
@@ -73,13 +77,20 @@ describe('LargeEventBucket', () => {
       {
         Effect: 'Allow',
         Action: 's3:PutObject',
-        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^LargeEventsBucket/), 'Arn'] }, '/events/*']] },
+        Resource: {
+          'Fn::Join': [
+            '',
+            [{ 'Fn::GetAtt': [expect.stringMatching(/^LargeEventsBucket/), 'Arn'] }, '/events/*'],
+          ],
+        },
       },
     ]);
     expect(JSON.stringify(statements)).toContain('kms:GenerateDataKey');
     expect(JSON.stringify(statements)).not.toContain('s3:GetObject');
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: { LARGE_EVENT_BUCKET: { Ref: Match.stringLikeRegexp('^LargeEventsBucket') } } },
+      Environment: {
+        Variables: { LARGE_EVENT_BUCKET: { Ref: Match.stringLikeRegexp('^LargeEventsBucket') } },
+      },
     });
   });
 

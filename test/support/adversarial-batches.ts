@@ -40,7 +40,14 @@ export const CONTRACT_TYPES = [
 /** The mailing the generated verification events belong to (configure it as verifyMailingId). */
 export const VERIFY_MAILING_ID = '900001';
 
-const ROUTING_FIELDS = new Set(['type', 'clientId', 'mailingId', 'recipientId', 'mediaTypesToAddresses', 'link']);
+const ROUTING_FIELDS = new Set([
+  'type',
+  'clientId',
+  'mailingId',
+  'recipientId',
+  'mediaTypesToAddresses',
+  'link',
+]);
 
 const whitespace = fc.constantFrom('', ' ', '\n', '\t', '\r\n  ');
 
@@ -56,7 +63,14 @@ const deepText = fc
 const hugeNumberText = fc.oneof(
   fc.bigInt({ min: 2n ** 53n, max: 10n ** 45n }).map(String),
   fc.bigInt({ min: -(10n ** 45n), max: -(2n ** 53n) }).map(String),
-  fc.constantFrom('1e400', '-1e400', '1e-400', '1E+126', '1e-131', '12345678901234567890123456789012345678901.5'),
+  fc.constantFrom(
+    '1e400',
+    '-1e400',
+    '1e-400',
+    '1E+126',
+    '1e-131',
+    '12345678901234567890123456789012345678901.5',
+  ),
   fc.double({ noNaN: true, noDefaultInfinity: true }).map((value) => JSON.stringify(value)),
 );
 
@@ -71,7 +85,15 @@ const hugeStringText = fc
 export const awkwardKey = fc.oneof(
   {
     weight: 4,
-    arbitrary: fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', ' ', 'a.b'),
+    arbitrary: fc.constantFrom(
+      '__proto__',
+      'constructor',
+      'prototype',
+      'toString',
+      'hasOwnProperty',
+      ' ',
+      'a.b',
+    ),
   },
   { weight: 4, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 }) },
   { weight: 1, arbitrary: fc.constant('') },
@@ -108,20 +130,32 @@ const address = fc
   .map(([local, domain]) => `${local}@${domain}`);
 
 const recipientMembers: fc.Arbitrary<Array<[string, string]>> = fc.oneof(
-  fc.oneof(fc.stringMatching(/^[A-Za-z0-9-]{1,24}$/).map((id) => JSON.stringify(id)), fc.nat().map(String)).map(
-    (id): Array<[string, string]> => [['recipientId', id]],
-  ),
+  fc
+    .oneof(
+      fc.stringMatching(/^[A-Za-z0-9-]{1,24}$/).map((id) => JSON.stringify(id)),
+      fc.nat().map(String),
+    )
+    .map((id): Array<[string, string]> => [['recipientId', id]]),
   fc
     .tuple(address, fc.boolean())
-    .map(([email, withNullSms]): Array<[string, string]> => [
-      ['mediaTypesToAddresses', JSON.stringify(withNullSms ? { EMAIL: email, SMS: null } : { EMAIL: email })],
-    ]),
+    .map(
+      ([email, withNullSms]): Array<[string, string]> => [
+        [
+          'mediaTypesToAddresses',
+          JSON.stringify(withNullSms ? { EMAIL: email, SMS: null } : { EMAIL: email }),
+        ],
+      ],
+    ),
 );
 
 const typeName = fc
   .tuple(fc.constantFrom(...CONTRACT_TYPES), fc.constantFrom('lower', 'upper', 'title'))
   .map(([name, casing]) =>
-    casing === 'lower' ? name : casing === 'upper' ? name.toUpperCase() : name[0]?.toUpperCase() + name.slice(1),
+    casing === 'lower'
+      ? name
+      : casing === 'upper'
+        ? name.toUpperCase()
+        : name[0]?.toUpperCase() + name.slice(1),
   );
 
 /** A routable Campaign event as the contract allows it, with optional and extra fields of every kind. */
@@ -143,7 +177,10 @@ export const validEventText: fc.Arbitrary<string> = fc
     extras: fc.uniqueArray(
       fc.tuple(
         awkwardKey.filter((key) => !ROUTING_FIELDS.has(key)),
-        fc.oneof({ weight: 3, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)) }, anyJsonText),
+        fc.oneof(
+          { weight: 3, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)) },
+          anyJsonText,
+        ),
       ),
       { maxLength: 4, selector: ([key]) => key },
     ),
@@ -175,14 +212,20 @@ export const element: fc.Arbitrary<GeneratedElement> = fc.oneof(
 );
 
 /** A batch body: a JSON array of elements with arbitrary whitespace, or (sometimes) one event object. */
-export function batchArbitrary(options: { maxElements: number; maxBodyBytes: number }): fc.Arbitrary<GeneratedBatch> {
+export function batchArbitrary(options: {
+  maxElements: number;
+  maxBodyBytes: number;
+}): fc.Arbitrary<GeneratedBatch> {
   const asArray = fc
     .tuple(fc.array(element, { maxLength: options.maxElements, size: 'medium' }), whitespace, whitespace)
     .map(([elements, outer, inner]) => ({
       body: `${outer}[${inner}${elements.map((e) => e.text).join(`${inner},${outer}`)}${inner}]${outer}`,
       elements,
     }));
-  const single = validEventText.map((text) => ({ body: ` ${text}\n`, elements: [{ text, expected: 'accepted' as const }] }));
+  const single = validEventText.map((text) => ({
+    body: ` ${text}\n`,
+    elements: [{ text, expected: 'accepted' as const }],
+  }));
   return fc
     .oneof({ weight: 9, arbitrary: asArray }, { weight: 1, arbitrary: single })
     .filter((batch) => Buffer.byteLength(batch.body) <= options.maxBodyBytes);

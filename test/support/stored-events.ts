@@ -1,6 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { createEventReader } from '../../functions/ingest/event-reader.js';
 import type { ReceivedEvent } from '../../functions/ingest/event-items.js';
+import { createEventReader } from '../../functions/ingest/event-reader.js';
 import { classifyBatch } from '../../functions/ingest/ingest-batch.js';
 import { CAMPAIGN_EVENT_TYPES, type CampaignEventType } from '../../functions/shared/campaign-event-types.js';
 

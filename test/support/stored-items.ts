@@ -19,7 +19,8 @@ export function dynamoDataProblems(item: Readonly<Record<string, AttributeValue>
   const stack: Array<[AttributeValue, number]> = [];
   const name = (text: string) => {
     const bytes = Buffer.byteLength(text);
-    if (bytes === 0 || bytes > MAX_NAME_BYTES || !wellFormed(text)) problems.push(`bad name (${bytes} bytes)`);
+    if (bytes === 0 || bytes > MAX_NAME_BYTES || !wellFormed(text))
+      problems.push(`bad name (${bytes} bytes)`);
     size += bytes;
   };
   for (const [key, value] of Object.entries(item)) {
@@ -33,7 +34,10 @@ export function dynamoDataProblems(item: Readonly<Record<string, AttributeValue>
       if (!wellFormed(value.S)) problems.push('ill-formed string');
       size += Buffer.byteLength(value.S);
     } else if (value.N !== undefined) {
-      const digits = (value.N.split(/[eE]/)[0] ?? '').replace(/\D/g, '').replace(/^0+/, '').replace(/0+$/, '');
+      const digits = (value.N.split(/[eE]/)[0] ?? '')
+        .replace(/\D/g, '')
+        .replace(/^0+/, '')
+        .replace(/0+$/, '');
       const magnitude = Math.abs(Number(value.N));
       if (digits.length > 38 || magnitude >= 1e126 || (magnitude > 0 && magnitude < 1e-130)) {
         problems.push(`number ${value.N.slice(0, 40)}`);
@@ -67,7 +71,9 @@ export function comparableJson(value: unknown, skip: ReadonlySet<string> = new S
     if (current === null || typeof current !== 'object') {
       return typeof current === 'number' ? `num:${current}` : JSON.stringify(current);
     }
-    const source = (current as { $number?: unknown; rawJSON?: unknown }).$number ?? (current as { rawJSON?: unknown }).rawJSON;
+    const source =
+      (current as { $number?: unknown; rawJSON?: unknown }).$number ??
+      (current as { rawJSON?: unknown }).rawJSON;
     if (typeof source === 'string') return numberFromSource(source);
     if (Array.isArray(current)) return `[${current.map((member) => write(member, false)).join(',')}]`;
     const keys = Object.keys(current)
@@ -96,5 +102,7 @@ export function heldText(
   const body = objects.get(pointer.key?.S ?? '');
   if (body === undefined) return undefined;
   const offset = Number(pointer.offset?.N);
-  return Buffer.from(body).subarray(offset, offset + Number(pointer.bytes?.N)).toString('utf8');
+  return Buffer.from(body)
+    .subarray(offset, offset + Number(pointer.bytes?.N))
+    .toString('utf8');
 }

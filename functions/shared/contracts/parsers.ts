@@ -77,7 +77,9 @@ export function booleanFlag(raw: string): boolean {
 }
 
 /** A JSON object of registration type name -> field names, e.g. `{"sent":["mailingId"]}`. */
-export function fieldsByEventType(raw: string): Readonly<Partial<Record<CampaignEventType, readonly string[]>>> {
+export function fieldsByEventType(
+  raw: string,
+): Readonly<Partial<Record<CampaignEventType, readonly string[]>>> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);

@@ -48,7 +48,10 @@ export function marshalJson(value: unknown): Marshalled {
   const stack: Task[] = root.container ? [{ source: value, target: root.value, depth: 1 }] : [];
   for (let task = stack.pop(); task !== undefined; task = stack.pop()) {
     if (task.depth > DYNAMODB_VALUE_LIMITS.maxDepth) {
-      return { ok: false, problem: `nested deeper than the ${DYNAMODB_VALUE_LIMITS.maxDepth} levels DynamoDB stores` };
+      return {
+        ok: false,
+        problem: `nested deeper than the ${DYNAMODB_VALUE_LIMITS.maxDepth} levels DynamoDB stores`,
+      };
     }
     const members = membersOf(task.source, task.target);
     bytes += 3 + members.length;
@@ -73,14 +76,14 @@ type Member = readonly [name: string | undefined, value: unknown, place: (value:
 function membersOf(source: unknown, target: AttributeValue): Member[] {
   if (target.L !== undefined) {
     const list = target.L;
-    return (source as unknown[]).map((member, index): Member => [undefined, member, (v) => (list[index] = v)]);
+    return (source as unknown[]).map(
+      (member, index): Member => [undefined, member, (v) => (list[index] = v)],
+    );
   }
   const map = target.M as Record<string, AttributeValue>;
-  return Object.keys(source as object).map((name): Member => [
-    name,
-    (source as Record<string, unknown>)[name],
-    (v) => (map[name] = v),
-  ]);
+  return Object.keys(source as object).map(
+    (name): Member => [name, (source as Record<string, unknown>)[name], (v) => (map[name] = v)],
+  );
 }
 
 type Converted =
@@ -133,7 +136,10 @@ function numberProblem(text: string, number: number): string | undefined {
     (magnitude !== 0 && magnitude < minNumberMagnitude) ||
     (magnitude === 0 && /[1-9]/.test(mantissa));
   if (outOfRange) return 'holds a number outside the range DynamoDB stores (1e-130 to 1e126)';
-  const digits = mantissa.replace(/[^0-9]/g, '').replace(/^0+/, '').replace(/0+$/, '');
+  const digits = mantissa
+    .replace(/[^0-9]/g, '')
+    .replace(/^0+/, '')
+    .replace(/0+$/, '');
   if (digits.length > maxSignificantDigits) {
     return `holds a number with more than ${maxSignificantDigits} significant digits`;
   }
@@ -172,7 +178,9 @@ export function toAttributeMap(object: Readonly<Record<string, unknown>>): Recor
  */
 export function fromAttributeValue(attribute: StreamAttributeValue | AttributeValue): unknown {
   const root = shellOf(attribute as StreamAttributeValue);
-  const stack: Array<readonly [StreamAttributeValue, unknown]> = [[attribute as StreamAttributeValue, root.value]];
+  const stack: Array<readonly [StreamAttributeValue, unknown]> = [
+    [attribute as StreamAttributeValue, root.value],
+  ];
   for (let task = stack.pop(); task !== undefined; task = stack.pop()) {
     const [value, target] = task;
     // Members are placed in order (containers empty, filled later), so key order survives the walk.

@@ -128,6 +128,11 @@ export async function startPipeline(emulators: Emulators, options: PipelineOptio
     RETENTION_DAYS: '30',
     EVENT_TYPES: eventTypes.join(','),
     TOPIC_ARNS: JSON.stringify(topicArns),
+    // The ingest's newer variables (the stack-derived assembler, which replaces this file, takes them from the stack).
+    REQUIRED_FIELDS: '{}',
+    VERIFY_MAILING_ID: 'none',
+    PUBLISH_VERIFICATION_EVENTS: 'false',
+    LARGE_EVENT_BUCKET: `large-events-${id}`,
   };
   const { ingest, fanOut } = await importHandlers(env);
 

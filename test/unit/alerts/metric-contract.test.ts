@@ -1,14 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { publishFanOutMetrics } from '../../../functions/fan-out/fan-out-metrics.js';
+import { createEventReader } from '../../../functions/ingest/event-reader.js';
 import { classifyBatch } from '../../../functions/ingest/ingest-batch.js';
 import { publishIngestMetrics } from '../../../functions/ingest/ingest-metrics.js';
 import { CAMPAIGN_EVENT_TYPES } from '../../../functions/shared/campaign-event-types.js';
 import { METRIC_SERVICES } from '../../../functions/shared/metrics-catalog.js';
 import { CampaignEventFactory } from '../../../local/campaign-simulator/event-factory.js';
+import { receivedEvents } from '../../support/stored-events.js';
 import { synthStack } from '../../support/synth.js';
 import { capturedMetrics, type EmfDocument } from '../shared/emf.js';
-import { createEventReader } from '../../../functions/ingest/event-reader.js';
-import { receivedEvents } from '../../support/stored-events.js';
 
 /**
  * The business and pipeline alarms read custom metrics that the ingest and fan-out functions emit: the

@@ -6,7 +6,15 @@ import type { MessageToPublish, Publisher, PublishOutcome } from '../../../funct
 import { CampaignEventFactory } from '../../../local/campaign-simulator/event-factory.js';
 import { storedItem } from '../../support/stored-events.js';
 
-const eventTypes: CampaignEventType[] = ['open', 'click', 'bounce', 'sent', 'archive', 'unsubscribe', 'singleoptin'];
+const eventTypes: CampaignEventType[] = [
+  'open',
+  'click',
+  'bounce',
+  'sent',
+  'archive',
+  'unsubscribe',
+  'singleoptin',
+];
 const topicArns = new Map<CampaignEventType, string>([
   ['open', 'arn:aws:sns:eu-central-1:1:open'],
   ['click', 'arn:aws:sns:eu-central-1:1:click'],

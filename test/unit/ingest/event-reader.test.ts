@@ -32,7 +32,14 @@ describe('the tolerant event reader', () => {
       '{"type":"open","clientId":1,"recipientId":"r","__proto__":{"x":1},"constructor":"c","nested":{"__proto__":[null]}}',
     );
     const { event } = routable(read(raw));
-    expect(Object.keys(event)).toEqual(['type', 'clientId', 'recipientId', '__proto__', 'constructor', 'nested']);
+    expect(Object.keys(event)).toEqual([
+      'type',
+      'clientId',
+      'recipientId',
+      '__proto__',
+      'constructor',
+      'nested',
+    ]);
     expect(JSON.stringify(event)).toBe(
       '{"type":"open","clientId":1,"recipientId":"r","__proto__":{"x":1},"constructor":"c","nested":{"__proto__":[null]}}',
     );
@@ -50,7 +57,9 @@ describe('the tolerant event reader', () => {
   });
 
   it('keeps ids beyond 2^53 with their exact digits', () => {
-    const raw = parsed('{"type":"open","clientId":9223372036854775807,"mailingId":"9007199254740993","recipientId":123456789012345678901}');
+    const raw = parsed(
+      '{"type":"open","clientId":9223372036854775807,"mailingId":"9007199254740993","recipientId":123456789012345678901}',
+    );
     const event = routable(read(raw));
     expect(JSON.stringify(event.event)).toBe(
       '{"type":"open","clientId":9223372036854775807,"mailingId":9007199254740993,"recipientId":"123456789012345678901"}',
@@ -74,14 +83,23 @@ describe('the tolerant event reader', () => {
 
   it('accepts nulls in optional places, the media-type map included', () => {
     const event = routable(
-      read({ type: 'open', clientId: 1, mailingId: 2, recipientId: null, link: null, mediaTypesToAddresses: { EMAIL: 'a@example.com', SMS: null } }),
+      read({
+        type: 'open',
+        clientId: 1,
+        mailingId: 2,
+        recipientId: null,
+        link: null,
+        mediaTypesToAddresses: { EMAIL: 'a@example.com', SMS: null },
+      }),
     );
     expect(event.recipientId).toBeUndefined();
     expect(event.invalidFields).toEqual([]);
   });
 
   it('requires a type that Campaign knows and the deployment configured', () => {
-    expect(issuesOf({ ...open, type: 'teleport' })).toEqual(['type: "teleport" is not a Campaign event type']);
+    expect(issuesOf({ ...open, type: 'teleport' })).toEqual([
+      'type: "teleport" is not a Campaign event type',
+    ]);
     expect(issuesOf({ ...open, type: 3 })).toEqual(['type: the value is not a Campaign event type']);
     const { type: _type, ...withoutType } = open;
     expect(issuesOf(withoutType)).toEqual(['type: is required']);
@@ -89,7 +107,9 @@ describe('the tolerant event reader', () => {
     expect(issuesOf({ ...open, type: 'click' }, opensOnly)).toEqual([
       'type: event type "click" is not configured for this deployment (EVENT_TYPES)',
     ]);
-    expect(issuesOf({ ...open, type: 'someone@example.com' })).toEqual(['type: the value is not a Campaign event type']);
+    expect(issuesOf({ ...open, type: 'someone@example.com' })).toEqual([
+      'type: the value is not a Campaign event type',
+    ]);
   });
 
   it('requires a positive integer client id of at most 38 digits', () => {
@@ -109,11 +129,16 @@ describe('the tolerant event reader', () => {
     expect(issuesOf({ ...noRecipient, mediaTypesToAddresses: { EMAIL: '' } })).toEqual([missing]);
     expect(issuesOf({ ...noRecipient, mediaTypesToAddresses: { EMAIL: 5 } })).toEqual([missing]);
     expect(issuesOf({ ...noRecipient, recipientId: 'r'.repeat(3000) })).toEqual([missing]);
-    expect(routable(read({ ...noRecipient, mediaTypesToAddresses: { EMAIL: 'a@example.com' } })).invalidFields).toEqual([]);
+    expect(
+      routable(read({ ...noRecipient, mediaTypesToAddresses: { EMAIL: 'a@example.com' } })).invalidFields,
+    ).toEqual([]);
   });
 
   it('quarantines a field the deployer requires for the type, and only for that type', () => {
-    const strict = createEventReader({ eventTypes: CAMPAIGN_EVENT_TYPES, requiredFields: { sent: ['mailingId', 'userListId'] } });
+    const strict = createEventReader({
+      eventTypes: CAMPAIGN_EVENT_TYPES,
+      requiredFields: { sent: ['mailingId', 'userListId'] },
+    });
     expect(issuesOf({ ...open, type: 'sent', userListId: null }, strict)).toEqual([
       'userListId: is required for sent events (requiredFields)',
     ]);
@@ -134,7 +159,10 @@ describe('the tolerant event reader', () => {
     expect(issuesOf('text')).toEqual(['event: must be a JSON object, not a string']);
     expect(issuesOf(null)).toEqual(['event: must be a JSON object, not null']);
     expect(issuesOf([open])).toEqual(['event: must be a JSON object, not an array']);
-    expect(read({ type: 'archived', clientId: '7' })).toMatchObject({ routable: false, readable: { eventType: 'archive', clientId: 7 } });
+    expect(read({ type: 'archived', clientId: '7' })).toMatchObject({
+      routable: false,
+      readable: { eventType: 'archive', clientId: 7 },
+    });
   });
 
   it('recognises verification events by the configured verify mailing id', () => {

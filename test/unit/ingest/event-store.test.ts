@@ -8,8 +8,8 @@ import { createEventReader } from '../../../functions/ingest/event-reader.js';
 import {
   BATCH_WRITE_LIMIT,
   createEventStore as createStore,
-  type EventStoreOptions,
   EventStoreError,
+  type EventStoreOptions,
   type StoreEntry,
 } from '../../../functions/ingest/event-store.js';
 import { classifyBatch } from '../../../functions/ingest/ingest-batch.js';
@@ -29,7 +29,12 @@ function entriesOf(events: unknown[]): StoreEntry[] {
 
 function items(count: number, offset = 0): StoreEntry[] {
   return entriesOf(
-    Array.from({ length: count }, (_, index) => ({ type: 'open', clientId: 1, mailingId: 2, recipientId: `r${index + offset}` })),
+    Array.from({ length: count }, (_, index) => ({
+      type: 'open',
+      clientId: 1,
+      mailingId: 2,
+      recipientId: `r${index + offset}`,
+    })),
   );
 }
 
@@ -164,9 +169,7 @@ describe('createEventStore', () => {
     const store = createEventStore({ client, tableName: 'events', concurrency: 1, sleep: noSleep });
     const error = (await store.putAll(items(30)).catch((caught: unknown) => caught)) as EventStoreError;
     expect(error).toBeInstanceOf(EventStoreError);
-    expect(error.message).toMatch(
-      /1 of 2 writes failed; first: BatchWriteItem failed: InternalServerError/,
-    );
+    expect(error.message).toMatch(/1 of 2 writes failed; first: BatchWriteItem failed: InternalServerError/);
     expect(error.unconfirmedItems).toBe(25);
     expect((error.cause as EventStoreError).cause).toBe(failure);
     expect(client.calls).toHaveLength(2);
@@ -313,7 +316,9 @@ describe('createEventStore', () => {
       },
     });
     const large = { type: 'open', clientId: 1, recipientId: 'r', padding: 'x'.repeat(200_000) };
-    const error = (await store.putAll(entriesOf([large])).catch((caught: unknown) => caught)) as EventStoreError;
+    const error = (await store
+      .putAll(entriesOf([large]))
+      .catch((caught: unknown) => caught)) as EventStoreError;
     expect(error).toBeInstanceOf(EventStoreError);
     expect(error.message).toMatch(/S3 PutObject failed: SlowDown: Slow down/);
     expect(client.calls).toEqual([]);
@@ -322,14 +327,19 @@ describe('createEventStore', () => {
   it('replaces only the item DynamoDB refuses for its content; its 24 neighbours are written', async () => {
     const batch = items(25);
     const poison = batch[7]?.item.eventKey;
-    const refusal = Object.assign(new Error('Item size has exceeded the maximum allowed size'), { name: 'ValidationException' });
+    const refusal = Object.assign(new Error('Item size has exceeded the maximum allowed size'), {
+      name: 'ValidationException',
+    });
     const client = fakeClient((requests) =>
       requests.some((request) => request.PutRequest?.Item?.eventKey?.S === poison) ? refusal : [],
     );
     const store = createEventStore({ client, tableName: 'events', sleep: noSleep });
     const result = await store.putAll(batch);
     expect(result.refused).toEqual([
-      expect.objectContaining({ eventKey: poison, reason: 'Item size has exceeded the maximum allowed size' }),
+      expect.objectContaining({
+        eventKey: poison,
+        reason: 'Item size has exceeded the maximum allowed size',
+      }),
     ]);
     const replacement = result.refused[0]?.replacement;
     expect(replacement?.status).toBe('quarantined');

@@ -24,13 +24,15 @@ const options = {
   bucket: 'large-events',
 };
 const factory = () => new CampaignEventFactory({ seed: 3, now: () => receivedAt });
-const classify = (events: readonly unknown[], extra = {}) => classifyBatch(receivedEvents(events), { ...options, ...extra });
+const classify = (events: readonly unknown[], extra = {}) =>
+  classifyBatch(receivedEvents(events), { ...options, ...extra });
 const fromText = (body: string) => {
   const parsed = parseBatch(body, 100);
   if (!parsed.ok) throw new Error(parsed.rejection.message);
   return classifyBatch(parsed.value, options);
 };
-const itemOf = (item: WriteReadyItem | undefined) => fromAttributeMap(item?.attributes as Record<string, AttributeValue>);
+const itemOf = (item: WriteReadyItem | undefined) =>
+  fromAttributeMap(item?.attributes as Record<string, AttributeValue>);
 
 function recordingStore(refuse: (entry: StoreEntry) => string | undefined = () => undefined) {
   const written: StoreEntry[][] = [];
@@ -39,7 +41,9 @@ function recordingStore(refuse: (entry: StoreEntry) => string | undefined = () =
       written.push([...entries]);
       const refused = entries.flatMap((entry) => {
         const reason = refuse(entry);
-        return reason === undefined ? [] : [{ eventKey: entry.item.eventKey, reason, replacement: entry.onRefused(reason) }];
+        return reason === undefined
+          ? []
+          : [{ eventKey: entry.item.eventKey, reason, replacement: entry.onRefused(reason) }];
       });
       return { itemsWritten: entries.length, objectsWritten: 0, requests: 1, retries: 0, refused };
     },
@@ -54,22 +58,38 @@ describe('classifyBatch', () => {
     expect(outcomes).toHaveLength(events.length);
     expect(outcomes.slice(0, 20).every(({ item }) => item.status === 'accepted')).toBe(true);
     expect(summary).toMatchObject({ received: 25, accepted: 20, quarantined: 5 });
-    expect(outcomes.map(({ item }) => item.attributes.raw?.S)).toEqual(events.map((event) => JSON.stringify(event)));
+    expect(outcomes.map(({ item }) => item.attributes.raw?.S)).toEqual(
+      events.map((event) => JSON.stringify(event)),
+    );
   });
 
   it('stores the text exactly as received: whitespace, escapes and key order kept', () => {
     const body = '[ {"recipientId" : "r\\u00e9", "type":"OPEN",\n "clientId":"7", "mailingId":2} ]';
     const { outcomes } = fromText(body);
-    expect(outcomes[0]?.item.attributes.raw?.S).toBe('{"recipientId" : "r\\u00e9", "type":"OPEN",\n "clientId":"7", "mailingId":2}');
-    expect(itemOf(outcomes[0]?.item)).toMatchObject({ eventType: 'open', clientId: 7, event: { type: 'open', clientId: 7, recipientId: 'ré' } });
+    expect(outcomes[0]?.item.attributes.raw?.S).toBe(
+      '{"recipientId" : "r\\u00e9", "type":"OPEN",\n "clientId":"7", "mailingId":2}',
+    );
+    expect(itemOf(outcomes[0]?.item)).toMatchObject({
+      eventType: 'open',
+      clientId: 7,
+      event: { type: 'open', clientId: 7, recipientId: 'ré' },
+    });
   });
 
   it('reports each quarantined event by index, key and issues', () => {
     const good = factory().event('open');
     const { summary, outcomes } = classify([good, { ...good, clientId: 0 }, 'text']);
     expect(summary.quarantinedEvents).toEqual([
-      { index: 1, eventKey: outcomes[1]?.item.eventKey, issues: ['clientId: must be a positive integer (a JSON number or a string of digits)'] },
-      { index: 2, eventKey: outcomes[2]?.item.eventKey, issues: ['event: must be a JSON object, not a string'] },
+      {
+        index: 1,
+        eventKey: outcomes[1]?.item.eventKey,
+        issues: ['clientId: must be a positive integer (a JSON number or a string of digits)'],
+      },
+      {
+        index: 2,
+        eventKey: outcomes[2]?.item.eventKey,
+        issues: ['event: must be a JSON object, not a string'],
+      },
     ]);
     expect(itemOf(outcomes[1]?.item)).toMatchObject({ status: 'quarantined', eventType: 'open' });
   });
@@ -87,7 +107,14 @@ describe('classifyBatch', () => {
 
   it('tallies per type, missing fields, bounce categories and delays from the event timestamp', () => {
     const events = [
-      { type: 'bounce', clientId: 1, mailingId: 2, recipientId: 'a', bounceCategory: 'hardbounce', created: '2025-03-01T09:59:00Z' },
+      {
+        type: 'bounce',
+        clientId: 1,
+        mailingId: 2,
+        recipientId: 'a',
+        bounceCategory: 'hardbounce',
+        created: '2025-03-01T09:59:00Z',
+      },
       { type: 'bounce', clientId: 1, mailingId: 2, recipientId: 'b', bounceCategory: 'softbounce' },
       { type: 'bounce', clientId: 1, recipientId: 'c' },
       { type: 'bounce', clientId: 'x', mailingId: 2, recipientId: 'd', bounceCategory: 'hardbounce' },
@@ -95,8 +122,18 @@ describe('classifyBatch', () => {
     ];
     const { summary } = classify(events);
     expect(summary.bounces).toEqual({ hard: 1, soft: 1, unknown: 1 });
-    expect(summary.byType.get('bounce')).toEqual({ received: 4, accepted: 3, missingFields: 1, delaysSeconds: [60] });
-    expect(summary.byType.get('open')).toEqual({ received: 1, accepted: 1, missingFields: 0, delaysSeconds: [0] });
+    expect(summary.byType.get('bounce')).toEqual({
+      received: 4,
+      accepted: 3,
+      missingFields: 1,
+      delaysSeconds: [60],
+    });
+    expect(summary.byType.get('open')).toEqual({
+      received: 1,
+      accepted: 1,
+      missingFields: 0,
+      delaysSeconds: [0],
+    });
   });
 
   it('annotates the item of an event that lacks an expected field', () => {
@@ -126,17 +163,32 @@ describe('classifyBatch', () => {
       expect(item.attributes.raw).toBeUndefined();
       expect(item.attributes.event).toBeUndefined();
       const pointer = itemOf(item).rawObject as { key: string; offset: number; bytes: number };
-      expect(itemOf(item)).toMatchObject({ eventType: 'open', clientId: 1, rawObject: { bucket: 'large-events', key: object.key } });
-      const text = Buffer.from(object.body).subarray(pointer.offset, pointer.offset + pointer.bytes).toString('utf8');
+      expect(itemOf(item)).toMatchObject({
+        eventType: 'open',
+        clientId: 1,
+        rawObject: { bucket: 'large-events', key: object.key },
+      });
+      const text = Buffer.from(object.body)
+        .subarray(pointer.offset, pointer.offset + pointer.bytes)
+        .toString('utf8');
       expect(text).toBe(texts[index]);
     });
   });
 
   it('keeps an event whose item would pass the item budget in S3 (a long list of small numbers)', () => {
-    const ones = { type: 'open', clientId: 1, mailingId: 2, recipientId: 'r', ones: new Array(80_000).fill(1) };
+    const ones = {
+      type: 'open',
+      clientId: 1,
+      mailingId: 2,
+      recipientId: 'r',
+      ones: new Array(80_000).fill(1),
+    };
     expect(Buffer.byteLength(JSON.stringify(ones))).toBeLessThan(MAX_INLINE_EVENT_BYTES);
     const { outcomes } = classify([ones]);
-    expect(outcomes[0]?.item).toMatchObject({ status: 'accepted', objectReason: expect.stringMatching(/bytes as an item$/) });
+    expect(outcomes[0]?.item).toMatchObject({
+      status: 'accepted',
+      objectReason: expect.stringMatching(/bytes as an item$/),
+    });
     expect(itemBytes(outcomes[0]?.item.attributes ?? {})).toBeLessThanOrEqual(MAX_ITEM_BYTES);
   });
 
@@ -183,7 +235,9 @@ describe('ingestBatch', () => {
   it('counts an item DynamoDB refused as quarantined, reported with the refusal', async () => {
     const events = factory().batch(3, ['open']);
     const second = eventKeyFor('open', events[1]);
-    const { store } = recordingStore((entry) => (entry.item.eventKey === second ? 'Item size has exceeded the maximum' : undefined));
+    const { store } = recordingStore((entry) =>
+      entry.item.eventKey === second ? 'Item size has exceeded the maximum' : undefined,
+    );
     const { summary } = await ingestBatch(receivedEvents(events), { ...options, store });
     expect(summary).toMatchObject({ received: 3, accepted: 2, quarantined: 1 });
     expect(summary.quarantinedEvents[0]).toMatchObject({
@@ -198,6 +252,8 @@ describe('ingestBatch', () => {
         throw new EventStoreError('down', 3);
       },
     };
-    await expect(ingestBatch(receivedEvents(factory().batch(3)), { ...options, store })).rejects.toBeInstanceOf(EventStoreError);
+    await expect(
+      ingestBatch(receivedEvents(factory().batch(3)), { ...options, store }),
+    ).rejects.toBeInstanceOf(EventStoreError);
   });
 });

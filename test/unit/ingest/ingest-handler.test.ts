@@ -2,12 +2,6 @@ import type { BatchWriteItemCommandOutput } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EndpointKeyVerifier } from '../../../functions/ingest/endpoint-keys.js';
-import {
-  createIngestHandler,
-  MAX_LISTED_QUARANTINED_EVENTS,
-  MAX_LOGGED_QUARANTINED_EVENTS,
-  STORE_DEADLINE_MARGIN_MS,
-} from '../../../functions/ingest/ingest-handler.js';
 import { MAX_LISTED_ISSUES } from '../../../functions/ingest/event-items.js';
 import {
   createEventStore,
@@ -15,7 +9,16 @@ import {
   EventStoreError,
   type StoreEntry,
 } from '../../../functions/ingest/event-store.js';
-import { CAMPAIGN_EVENT_TYPES, type CampaignEventType } from '../../../functions/shared/campaign-event-types.js';
+import {
+  createIngestHandler,
+  MAX_LISTED_QUARANTINED_EVENTS,
+  MAX_LOGGED_QUARANTINED_EVENTS,
+  STORE_DEADLINE_MARGIN_MS,
+} from '../../../functions/ingest/ingest-handler.js';
+import {
+  CAMPAIGN_EVENT_TYPES,
+  type CampaignEventType,
+} from '../../../functions/shared/campaign-event-types.js';
 import { CampaignEventFactory } from '../../../local/campaign-simulator/event-factory.js';
 import { capturedMetrics, type EmfDocument } from '../shared/emf.js';
 import { capturedLogger } from '../shared/logs.js';
@@ -349,8 +352,18 @@ describe('ingest handler', () => {
     );
     expect(perType).toEqual({
       open: { EventsReceived: 2, EventsAccepted: 2, EventsMissingFields: 0, EventDelay: [10, 20] },
-      bounce: { EventsReceived: 1, EventsAccepted: 1, EventsMissingFields: 0, EventDelay: expect.any(Number) },
-      spamcomplaint: { EventsReceived: 1, EventsAccepted: 1, EventsMissingFields: 0, EventDelay: expect.any(Number) },
+      bounce: {
+        EventsReceived: 1,
+        EventsAccepted: 1,
+        EventsMissingFields: 0,
+        EventDelay: expect.any(Number),
+      },
+      spamcomplaint: {
+        EventsReceived: 1,
+        EventsAccepted: 1,
+        EventsMissingFields: 0,
+        EventDelay: expect.any(Number),
+      },
       click: { EventsReceived: 1, EventsAccepted: 0, EventsMissingFields: 0 },
     });
   });
@@ -370,7 +383,9 @@ describe('ingest handler', () => {
     expect(response.statusCode).toBe(200);
     const [report] = response.body.quarantinedEvents as Array<{ issues: string[] }>;
     const expected = [
-      ...required.slice(0, MAX_LISTED_ISSUES).map((field) => `${field}: is required for open events (requiredFields)`),
+      ...required
+        .slice(0, MAX_LISTED_ISSUES)
+        .map((field) => `${field}: is required for open events (requiredFields)`),
       `… and ${300 - MAX_LISTED_ISSUES} more issues`,
     ];
     expect(report?.issues).toEqual(expected);
@@ -383,7 +398,11 @@ describe('ingest handler', () => {
 
   it('keeps every log line small, whatever the batch and however storage fails', async () => {
     const required = Array.from({ length: 300 }, (_, index) => `field_${'x'.repeat(50)}_${index}`);
-    const h = harness({ requiredFields: { open: required }, maxBodyBytes: 5_000_000, maxEventsPerBatch: 20_000 });
+    const h = harness({
+      requiredFields: { open: required },
+      maxBodyBytes: 5_000_000,
+      maxEventsPerBatch: 20_000,
+    });
     const quarantined = Array.from({ length: 5_000 }, (_, index) => ({ ...events.event('open'), n: index }));
     await invoke(h, post(JSON.stringify(quarantined)));
     h.failStore(new EventStoreError('x'.repeat(100_000), 10_000, { cause: new Error('y'.repeat(100_000)) }));

@@ -1,8 +1,8 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
-import { classifyBatch } from '../../../functions/ingest/ingest-batch.js';
 import { createEventReader } from '../../../functions/ingest/event-reader.js';
+import { classifyBatch } from '../../../functions/ingest/ingest-batch.js';
 import { parseBatch } from '../../../functions/ingest/request-body.js';
 import { CAMPAIGN_EVENT_TYPES } from '../../../functions/shared/campaign-event-types.js';
 import { fromAttributeValue } from '../../../functions/shared/events/attribute-values.js';
@@ -14,11 +14,20 @@ import { comparableJson, dynamoDataProblems, heldText } from '../../support/stor
  * that is JSON within the size limit is a batch whose every element becomes exactly one write-ready item
  * (accepted or quarantined) that DynamoDB can store, holding the element exactly as it was sent.
  */
-export const PURE_RUNS = 300;
+/** Runs of the generated-batch property (quoted in docs/PAYLOAD.md). */
+const PURE_RUNS = 300;
 const MAX_BODY_BYTES = 4_000_000;
 
-const read = createEventReader({ eventTypes: CAMPAIGN_EVENT_TYPES, verifyMailingId: Number(VERIFY_MAILING_ID) });
-const context = { read, receivedAt: new Date('2026-03-01T10:00:00Z'), retentionDays: 30, bucket: 'large-events' };
+const read = createEventReader({
+  eventTypes: CAMPAIGN_EVENT_TYPES,
+  verifyMailingId: Number(VERIFY_MAILING_ID),
+});
+const context = {
+  read,
+  receivedAt: new Date('2026-03-01T10:00:00Z'),
+  retentionDays: 30,
+  bucket: 'large-events',
+};
 
 function classify(batch: GeneratedBatch) {
   const parsed = parseBatch(batch.body, 10_000);
@@ -36,15 +45,20 @@ describe('the ingest invariant on generated batches (pure classification)', () =
       expect(outcomes).toHaveLength(batch.elements.length);
       expect(summary.received).toBe(batch.elements.length);
       expect(summary.accepted + summary.quarantined).toBe(summary.received);
-      expect(new Set(classified.entries.map((entry) => entry.item.eventKey)).size).toBe(classified.entries.length);
+      expect(new Set(classified.entries.map((entry) => entry.item.eventKey)).size).toBe(
+        classified.entries.length,
+      );
 
       const objects = new Map(
-        classified.entries.flatMap(({ item }) => (item.object ? [[item.object.key, item.object.body] as const] : [])),
+        classified.entries.flatMap(({ item }) =>
+          item.object ? [[item.object.key, item.object.body] as const] : [],
+        ),
       );
       expect(objects.size, 'one S3 object per batch at most').toBeLessThanOrEqual(1);
       batch.elements.forEach((element, index) => {
         const { item } = outcomes[index] as (typeof outcomes)[number];
-        if (element.expected === 'accepted') expect(item.status, element.text.slice(0, 200)).not.toBe('quarantined');
+        if (element.expected === 'accepted')
+          expect(item.status, element.text.slice(0, 200)).not.toBe('quarantined');
         if (element.expected === 'quarantined') expect(item.status).toBe('quarantined');
         expect(dynamoDataProblems(item.attributes), element.text.slice(0, 200)).toEqual([]);
         const storedText = heldText(item.attributes, objects);

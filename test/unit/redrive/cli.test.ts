@@ -238,7 +238,9 @@ describe('npm run redrive', () => {
     function table() {
       const items = new CampaignEventFactory({ seed: 8, clientId: 100001 })
         .batch(2, ['open'])
-        .map((raw) => storedItem(raw, { eventTypes: ['open'], receivedAt: new Date('2026-11-26T20:00:00Z') }));
+        .map((raw) =>
+          storedItem(raw, { eventTypes: ['open'], receivedAt: new Date('2026-11-26T20:00:00Z') }),
+        );
       const scans: unknown[] = [];
       return {
         scans,

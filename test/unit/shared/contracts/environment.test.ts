@@ -33,9 +33,9 @@ describe('readEnvironment', () => {
       publishVerificationEvents: false,
       largeEventBucket: 'large-events',
     });
-    expect(readEnvironment(INGEST_ENV, { ...ingestEnvironment, VERIFY_MAILING_ID: '900001' }).verifyMailingId).toBe(
-      900001,
-    );
+    expect(
+      readEnvironment(INGEST_ENV, { ...ingestEnvironment, VERIFY_MAILING_ID: '900001' }).verifyMailingId,
+    ).toBe(900001);
   });
 
   it('has no defaults: every variable of the spec is required (defaults live in infra/config.ts)', () => {

@@ -3,8 +3,8 @@ import {
   fromAttributeMap,
   fromAttributeValue,
   itemBytes,
-  toAttributeMap,
   marshalJson,
+  toAttributeMap,
   toAttributeValue,
 } from '../../../../functions/shared/events/attribute-values.js';
 import { parseJsonLosslessly } from '../../../../functions/shared/events/lossless-json.js';
@@ -100,7 +100,9 @@ describe('marshalJson', () => {
   });
 
   it('names numbers outside DynamoDB range or precision', () => {
-    expect(problemOf({ n: 1e300 })).toBe('holds a number outside the range DynamoDB stores (1e-130 to 1e126)');
+    expect(problemOf({ n: 1e300 })).toBe(
+      'holds a number outside the range DynamoDB stores (1e-130 to 1e126)',
+    );
     expect(problemOf({ n: 1e-200 })).toMatch(/outside the range/);
     expect(problemOf(parseJsonLosslessly('{"n":1e400}'))).toMatch(/outside the range/);
     expect(problemOf(parseJsonLosslessly('{"n":1e-400}'))).toMatch(/outside the range/);

@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  bounceCategoryOf,
-  eventTimeOf,
-  mediaTypeOf,
-} from '../../../../functions/shared/events/schema.js';
+import { bounceCategoryOf, eventTimeOf, mediaTypeOf } from '../../../../functions/shared/events/schema.js';
 
 describe('eventTimeOf', () => {
   it('reads the first present candidate field', () => {

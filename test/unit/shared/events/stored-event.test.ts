@@ -1,7 +1,7 @@
 import type { AttributeValue as StreamAttributeValue } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { createEventReader } from '../../../../functions/ingest/event-reader.js';
 import { expiresAtFor } from '../../../../functions/ingest/event-items.js';
+import { createEventReader } from '../../../../functions/ingest/event-reader.js';
 import { classifyBatch } from '../../../../functions/ingest/ingest-batch.js';
 import { parseBatch } from '../../../../functions/ingest/request-body.js';
 import { CAMPAIGN_EVENT_TYPES } from '../../../../functions/shared/campaign-event-types.js';
@@ -25,7 +25,9 @@ function imageOf(text: string): Record<string, StreamAttributeValue> {
 
 describe('expiresAtFor', () => {
   it('is epoch seconds retentionDays after receipt', () => {
-    expect(expiresAtFor(new Date('2025-03-01T10:00:00Z'), 30)).toBe(Date.parse('2025-03-31T10:00:00Z') / 1000);
+    expect(expiresAtFor(new Date('2025-03-01T10:00:00Z'), 30)).toBe(
+      Date.parse('2025-03-31T10:00:00Z') / 1000,
+    );
   });
 });
 
@@ -49,7 +51,9 @@ describe('readImage', () => {
   });
 
   it('publishes the key order received, and fields named __proto__ or constructor', () => {
-    const reading = readImage(imageOf('{"type":"open","clientId":1,"recipientId":"r","__proto__":{"b":1},"constructor":2}'));
+    const reading = readImage(
+      imageOf('{"type":"open","clientId":1,"recipientId":"r","__proto__":{"b":1},"constructor":2}'),
+    );
     expect(reading.kind).toBe('accepted');
     if (reading.kind !== 'accepted') return;
     expect(JSON.stringify(reading.event.event)).toBe(
@@ -58,18 +62,32 @@ describe('readImage', () => {
   });
 
   it('carries ids beyond 2^53 digit for digit, and the missing-field annotation', () => {
-    const reading = readImage(imageOf('{"type":"unsubscribe","clientId":9223372036854775807,"recipientId":"r"}'));
+    const reading = readImage(
+      imageOf('{"type":"unsubscribe","clientId":9223372036854775807,"recipientId":"r"}'),
+    );
     expect(reading.kind).toBe('accepted');
     if (reading.kind !== 'accepted') return;
-    expect(JSON.stringify(reading.event)).toMatch(/^\{"eventKey":"unsubscribe#[0-9a-f]{64}","eventType":"unsubscribe","clientId":9223372036854775807,/);
+    expect(JSON.stringify(reading.event)).toMatch(
+      /^\{"eventKey":"unsubscribe#[0-9a-f]{64}","eventType":"unsubscribe","clientId":9223372036854775807,/,
+    );
     expect(reading.event.missingFields).toEqual(['mailingId']);
   });
 
   it('reads an event kept in S3 as a pointer, with no event fields', () => {
-    const reading = readImage(imageOf(`{"type":"open","clientId":1,"recipientId":"r","big":"${'x'.repeat(200_000)}"}`));
+    const reading = readImage(
+      imageOf(`{"type":"open","clientId":1,"recipientId":"r","big":"${'x'.repeat(200_000)}"}`),
+    );
     expect(reading).toMatchObject({
       kind: 'accepted',
-      event: { eventType: 'open', rawObject: { bucket: 'large-events', key: expect.stringMatching(/^events\/open\//), offset: 0, bytes: 200_055 } },
+      event: {
+        eventType: 'open',
+        rawObject: {
+          bucket: 'large-events',
+          key: expect.stringMatching(/^events\/open\//),
+          offset: 0,
+          bytes: 200_055,
+        },
+      },
     });
     if (reading.kind === 'accepted') expect(reading.event.event).toBeUndefined();
   });
@@ -82,7 +100,10 @@ describe('readImage', () => {
     });
     expect(readImage(undefined)).toMatchObject({ kind: 'unreadable' });
     const { event: _event, clientId: _clientId, ...broken } = image;
-    expect(readImage(broken)).toEqual({ kind: 'unreadable', reason: 'missing or malformed attributes: clientId, event' });
+    expect(readImage(broken)).toEqual({
+      kind: 'unreadable',
+      reason: 'missing or malformed attributes: clientId, event',
+    });
     expect(readImage({ ...image, eventType: { S: 'teleport' } })).toMatchObject({ kind: 'unreadable' });
     expect(readImage({ ...image, extra: { SS: ['a'] } })).toMatchObject({ kind: 'unreadable' });
   });
