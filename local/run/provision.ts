@@ -96,6 +96,9 @@ export async function provisionResources(opts: ProvisionOptions): Promise<Provis
       Arn: `arn:aws:sqs:${region}:${accountId}:${name}`,
     });
   }
+  for (const logicalId of model.largeEventBucketLogicalIds) {
+    resources.define(logicalId, `${model.stackName}-${logicalId}`.toLowerCase().slice(0, 63));
+  }
   const functionNames = new Map<LocalFunctionKey, string>();
   for (const [key, fn] of model.functions) {
     const name = `${model.stackName}-${key}`;

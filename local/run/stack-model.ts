@@ -63,6 +63,8 @@ export interface StackModel {
   readonly fanOutDeadLetterQueueLogicalId: string;
   /** Every SQS queue of the stack (dead-letter queues), by logical id. */
   readonly queueLogicalIds: readonly string[];
+  /** The ingest's large-event bucket (S3 is not emulated by this run: a name is all the ingest needs). */
+  readonly largeEventBucketLogicalIds: readonly string[];
   readonly eventTopics: ReadonlyArray<{ type: CampaignEventType; logicalId: string; name: string }>;
   /** The alerting topics: alarms, alerts, alerting health. */
   readonly alertingTopics: ReadonlyArray<{
@@ -150,6 +152,9 @@ export function buildStackModel(config: Config, opts: { region: string; accountI
     ingestPath: `/${EVENTS_PATH}`,
     fanOutDeadLetterQueueLogicalId: idOf(stack.events.fanOutDeadLetterQueue),
     queueLogicalIds: ofType('AWS::SQS::Queue').map((queue) => queue.logicalId),
+    largeEventBucketLogicalIds: ofType('AWS::S3::Bucket')
+      .map((bucket) => bucket.logicalId)
+      .filter((logicalId) => logicalId.includes('LargeEvents')),
     eventTopics: [...stack.events.eventTopics].map(([type, topic]) => ({
       type,
       logicalId: idOf(topic),
