@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FunctionBundle } from '../local/bundles.js';
-import { LocalResources } from '../local/run/intrinsics.js';
+import { LocalResources } from '../local/pipeline/intrinsics.js';
 
 /**
  * The environment a bundle runs with in Lambda: the variables the template gives the function (its

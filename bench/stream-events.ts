@@ -7,9 +7,12 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { toLambdaRecord } from '../functions/shared/events/stream-record.js';
+import { parseConfig } from '../infra/config.js';
 import { startDynamoDbLocal } from '../local/dynamodb-local.js';
-import { createEventTable } from '../local/event-table.js';
-import { compileFilterCriteria } from '../local/run/lambda-event-filter.js';
+import { compileFilterCriteria } from '../local/pipeline/lambda-event-filter.js';
+import { buildStackModel } from '../local/pipeline/stack-model.js';
+import { createTable, eventTableModel } from '../local/pipeline/tables.js';
+import { BENCH_CONFIG } from './assembly.js';
 import { REGION } from './lambda-environment.js';
 
 /**
@@ -31,7 +34,10 @@ export async function streamRecordsFromIngest(
   const client = new DynamoDBClient(local);
   const streams = new DynamoDBStreamsClient(local);
   try {
-    const { tableName, streamArn } = await createEventTable(client, 'bench-events');
+    // The stack's events table, as its template declares it.
+    const model = buildStackModel(parseConfig(BENCH_CONFIG), { region: REGION, accountId: '000000000000' });
+    const tableName = 'bench-events';
+    const { streamArn = '' } = await createTable(client, tableName, eventTableModel(model));
     await store(dynamo.endpoint, tableName);
     const passes = compileFilterCriteria(filterPatterns);
     const records: DynamoDBRecord[] = [];

@@ -16,6 +16,8 @@ export interface SecretsManagerStandIn {
   secretValue(name: string): string | undefined;
   /** GetSecretValue calls served so far (for cache assertions). */
   readonly reads: number;
+  /** false: every connection is dropped at once (Secrets Manager unreachable) until set true again. */
+  setReachable(reachable: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -34,6 +36,7 @@ export async function startSecretsManagerStandIn(
   const accountId = opts.accountId ?? '000000000000';
   const secrets = new Map<string, StoredSecret>();
   let reads = 0;
+  let reachable = true;
 
   const arnFor = (name: string) =>
     `arn:aws:secretsmanager:${region}:${accountId}:secret:${name}-${randomUUID().slice(0, 6)}`;
@@ -90,6 +93,9 @@ export async function startSecretsManagerStandIn(
   const server = createServer((request, response) => {
     void handle(request, response);
   });
+  server.on('connection', (socket) => {
+    if (!reachable) socket.destroy();
+  });
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -120,6 +126,10 @@ export async function startSecretsManagerStandIn(
     secretValue: (name) => secrets.get(name)?.value,
     get reads() {
       return reads;
+    },
+    setReachable(value) {
+      reachable = value;
+      if (!value) server.closeAllConnections();
     },
     stop: () =>
       new Promise<void>((resolve) => {

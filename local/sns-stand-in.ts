@@ -78,6 +78,11 @@ export interface SnsStandIn {
    */
   failRequests(n: number, status?: number, code?: string): void;
   /**
+   * While `failing()` is true every HTTP request (any action) is answered with `status` (default 503,
+   * ServiceUnavailable) before any processing: an outage. Cleared by clearFailures() and reset().
+   */
+  failWhile(failing: () => boolean, status?: number, code?: string): void;
+  /**
    * An in-process subscriber. Deliveries are asynchronous (after the publisher's response), one call per
    * matching message; a listener that throws is recorded in `deliveryErrors`. The filter policy applies to
    * message attributes; sns-filter-policy.ts lists what is supported. Returns an unsubscribe function.
@@ -149,6 +154,7 @@ export async function startSnsStandIn(opts: SnsStandInOptions = {}): Promise<Sns
   const pendingDeliveries = new Set<Promise<void>>();
   let failureRules: FailureRule[] = [];
   let requestFailures: Array<{ status: number; code: string }> = [];
+  let outage: { failing: () => boolean; status: number; code: string } | undefined;
 
   const topicArnFor = (name: string) => `arn:aws:sns:${region}:${accountId}:${name}`;
 
@@ -369,7 +375,7 @@ export async function startSnsStandIn(opts: SnsStandInOptions = {}): Promise<Sns
       for (const [name, value] of new URLSearchParams(body)) form.append(name, value);
       action = form.get('Action') ?? '(none)';
 
-      const injected = requestFailures.shift();
+      const injected = outage?.failing() ? outage : requestFailures.shift();
       if (injected) {
         answerError(
           new SnsError(injected.status, injected.code, `Injected failure (failRequests): ${injected.code}`),
@@ -427,6 +433,10 @@ export async function startSnsStandIn(opts: SnsStandInOptions = {}): Promise<Sns
     },
     clearFailures() {
       failureRules = [];
+      outage = undefined;
+    },
+    failWhile(failing, status = 503, code) {
+      outage = { failing, status, code: code ?? defaultErrorCode(status) };
     },
     failRequests(n, status = 500, code) {
       if (!Number.isInteger(n) || n < 0)
@@ -455,6 +465,7 @@ export async function startSnsStandIn(opts: SnsStandInOptions = {}): Promise<Sns
       deliveryErrors.length = 0;
       failureRules = [];
       requestFailures = [];
+      outage = undefined;
     },
     stop: () => closeServer(server),
   };

@@ -39,6 +39,8 @@ export interface StreamDriverOptions {
   region?: string;
   /** Name in the Lambda Context. @default 'local-stream-consumer' */
   functionName?: string;
+  /** Called with each batch given up on (what Lambda sends to the on-failure destination), after it is recorded. */
+  onParked?: (message: OnFailureMessage, records: readonly DynamoDBRecord[]) => void;
   /** A Streams client to use instead of one built for dynamoEndpoint (tests simulate shard splits with it). */
   streamsClient?: Pick<DynamoDBStreamsClient, 'send' | 'destroy'>;
 }
@@ -375,6 +377,7 @@ export function startStreamDriver(opts: StreamDriverOptions): StreamDriver {
         streamArn: opts.streamArn,
       },
     });
+    opts.onParked?.(onFailureMessages.at(-1) as OnFailureMessage, records);
   }
 
   // ---- the polling loop ----

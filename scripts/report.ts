@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { localArchiveDir } from '../local/run/archive-firehose.js';
+import { localArchiveDir } from '../local/pipeline/archive-firehose.js';
 import { loadLocalConfig } from '../local/run/local-config.js';
 import { isReportName, REPORTS, type ReportName } from '../reports/catalog.js';
 import { archiveGlob, EmptyArchiveError, runReport } from './report/duckdb-engine.js';

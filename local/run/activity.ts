@@ -1,6 +1,8 @@
+import type { RenderedEmail } from '../pipeline/alert-path.js';
+import type { IngestAnswer } from '../pipeline/data-path.js';
+import type { LogRecord } from '../pipeline/log-sink.js';
+import type { SlackPost } from '../pipeline/slack-receiver.js';
 import type { AlarmTransition } from './alarms.js';
-import type { LogRecord } from './log-sink.js';
-import type { SlackPost } from './slack-receiver.js';
 import type { DeliveredBatch } from './traffic.js';
 import type { WebhookRegistrationResult } from './webhooks.js';
 
@@ -20,25 +22,6 @@ export type Activity =
   | { readonly kind: 'lambda-failure'; readonly functionName: string; readonly error: string }
   | { readonly kind: 'log'; readonly record: LogRecord };
 
-/** The ingest's 200 answer (counts), or the status of any other answer. */
-export interface IngestAnswer {
-  readonly status: number;
-  readonly received?: number;
-  readonly accepted?: number;
-  readonly quarantined?: number;
-  readonly duplicates?: number;
-  readonly quarantinedEvents?: ReadonlyArray<{ index: number; eventKey: string; issues: readonly string[] }>;
-  readonly message?: string;
-}
-
-/** An alert as an email subscription of the alerts topic would receive it. */
-export interface RenderedEmail {
-  readonly topic: string;
-  /** The subscription's filter policy, if any. */
-  readonly filterPolicy?: object;
-  readonly severity?: string;
-  readonly subject: string;
-  readonly body: string;
-}
+export type { IngestAnswer, RenderedEmail };
 
 export type ActivityListener = (activity: Activity) => void;

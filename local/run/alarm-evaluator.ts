@@ -1,7 +1,7 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { MetricStore } from '../pipeline/metric-store.js';
+import type { LocalServices } from '../pipeline/services.js';
 import { type AlarmTransition, LocalAlarms } from './alarms.js';
-import type { AwsServices } from './aws-services.js';
-import type { MetricStore } from './metric-store.js';
 
 /**
  * Evaluates the local alarms, one evaluation at a time, and publishes each state change to the alarm's
@@ -16,7 +16,7 @@ export class AlarmEvaluator {
   constructor(
     private readonly alarms: LocalAlarms,
     private readonly metrics: MetricStore,
-    private readonly services: AwsServices,
+    private readonly services: LocalServices,
     private readonly opts: {
       readonly region: string;
       /** Called before each evaluation, to add the gauges sampled at that moment. */

@@ -1,7 +1,7 @@
-import type { LocalResources } from './intrinsics.js';
+import type { LocalResources } from '../pipeline/intrinsics.js';
+import { computeStatistic, type MetricIdentity, type MetricStore } from '../pipeline/metric-store.js';
+import type { ResourceModel } from '../pipeline/stack-model.js';
 import { compileExpression, type MathValue } from './metric-math.js';
-import { computeStatistic, type MetricIdentity, type MetricStore } from './metric-store.js';
-import type { ResourceModel } from './stack-model.js';
 
 /**
  * The stack's CloudWatch alarms, evaluated locally (there is no CloudWatch here) against the metrics the

@@ -1,7 +1,7 @@
 import { ConfigError } from '../../infra/config.js';
 import { DynamoDbLocalError, JAVA_MISSING_MESSAGE } from '../dynamodb-local.js';
+import { PortInUseError } from '../pipeline/ports.js';
 import { OptionsError, parseCliOptions, USAGE } from './options.js';
-import { PortInUseError } from './ports.js';
 import { type LocalRun, runLocalPipeline } from './run.js';
 import { LiveView } from './view.js';
 
@@ -86,7 +86,6 @@ function explain(error: unknown, verbose = false): string {
       'DynamoDB Local (the real DynamoDB engine from AWS) is a Java program. Install Java 17 or newer, e.g.\n' +
       '  sudo apt-get install openjdk-17-jre-headless      (Debian/Ubuntu)\n' +
       '  brew install openjdk@17                           (macOS)\n' +
-      'or run against LocalStack instead: npm start -- --localstack http://localhost:4566\n' +
       "(no pure-JavaScript DynamoDB engine, such as dynalite, is among this project's dependencies)."
     );
   }

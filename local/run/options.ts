@@ -7,8 +7,8 @@ import type { TrafficOptions } from './traffic.js';
 
 export const USAGE = `Usage: npm start -- [options]
 
-Runs the whole pipeline on this machine, with no AWS account: DynamoDB Local, SNS and Secrets Manager
-stand-ins, the deployed Lambda handlers, a simulated Optimizely Campaign that registers its webhooks and
+Runs the whole pipeline on this machine, with no AWS account: DynamoDB Local, SNS, SQS and Secrets
+Manager stand-ins, s3rver, the deployed Lambda handlers, a simulated Optimizely Campaign that registers its webhooks and
 sends events, and the stack's alarms evaluated locally (alerts shown as email and Slack would show them).
 The configuration is cdk.json's "campaignEvents" (the one cdk deploy uses). Ctrl-C stops everything.
 
@@ -24,20 +24,17 @@ Traffic (the simulated Campaign):
   --redeliveries <n>       batches Campaign delivers a second time (default 1)
   --seed <n>               seed of the generated events (default 1)
   --no-traffic             send nothing: POST your own batches (endpoint and key are printed)
-  --sns-failures <r>       the SNS stand-in refuses this share of publishes once (the fan-out retries;
+  --sns-failures <r>       the SNS stand-in refuses this share of publish attempts (the fan-out retries;
                            shows the publish-failures alarm)
 
 Services:
-  --localstack <url>       use a running LocalStack (DynamoDB + Streams, SNS, Secrets Manager) instead
-                           of the built-in stand-ins, e.g. http://localhost:4566 (untested, see docs)
-  --localstack-callback-host <host>
-                           how LocalStack reaches this process for SNS deliveries (default 127.0.0.1;
-                           host.docker.internal for LocalStack in Docker Desktop)
   --data-dir <dir>         keep DynamoDB Local's data in <dir> between runs (default: in memory)
   --port <n>               port of the ingest endpoint (default: a free loopback port)
   --dynamodb-port <n>      port of DynamoDB Local
   --sns-port <n>           port of the SNS stand-in
   --secrets-port <n>       port of the Secrets Manager stand-in
+  --sqs-port <n>           port of the SQS stand-in
+  --s3-port <n>            port of s3rver (S3)
   --campaign-port <n>      port of the Campaign API simulator
   --slack-port <n>         port of the local Slack receiver
 
@@ -75,8 +72,8 @@ export function parseCliOptions(argv: readonly string[]): CliOptions {
         seed: { type: 'string' },
         'no-traffic': { type: 'boolean' },
         'sns-failures': { type: 'string' },
-        localstack: { type: 'string' },
-        'localstack-callback-host': { type: 'string' },
+        'sqs-port': { type: 'string' },
+        's3-port': { type: 'string' },
         'data-dir': { type: 'string' },
         port: { type: 'string' },
         'dynamodb-port': { type: 'string' },
@@ -133,22 +130,6 @@ export function parseCliOptions(argv: readonly string[]): CliOptions {
       `--no-traffic cannot be combined with ${given.map((name) => `--${name}`).join(', ')}`,
     );
   }
-  if (text('localstack') !== undefined && text('data-dir') !== undefined) {
-    throw new OptionsError(
-      '--data-dir keeps DynamoDB Local data; with --localstack, LocalStack keeps its own',
-    );
-  }
-  if (text('localstack') !== undefined && text('sns-failures') !== undefined) {
-    throw new OptionsError(
-      '--sns-failures needs the built-in SNS stand-in; it cannot be used with --localstack',
-    );
-  }
-  const localstackUrl = text('localstack');
-  if (localstackUrl !== undefined && !/^https?:\/\/[^/]+/.test(localstackUrl)) {
-    throw new OptionsError(
-      `--localstack must be a URL such as http://localhost:4566, got "${localstackUrl}"`,
-    );
-  }
 
   const traffic: Partial<{ -readonly [K in keyof TrafficOptions]: TrafficOptions[K] }> = {};
   const set = <K extends keyof TrafficOptions>(key: K, value: TrafficOptions[K] | undefined) => {
@@ -175,6 +156,8 @@ export function parseCliOptions(argv: readonly string[]): CliOptions {
     ...optional('dynamodb', port('dynamodb-port')),
     ...optional('sns', port('sns-port')),
     ...optional('secretsManager', port('secrets-port')),
+    ...optional('sqs', port('sqs-port')),
+    ...optional('s3', port('s3-port')),
     ...optional('campaign', port('campaign-port')),
     ...optional('slack', port('slack-port')),
   };
@@ -187,14 +170,6 @@ export function parseCliOptions(argv: readonly string[]): CliOptions {
       traffic: noTraffic ? false : traffic,
       ports,
       ...optional('dataDir', text('data-dir')),
-      ...(localstackUrl === undefined
-        ? {}
-        : {
-            localstack: {
-              url: localstackUrl,
-              ...optional('callbackHost', text('localstack-callback-host')),
-            },
-          }),
       ...optional('snsFailureRatio', snsFailures),
       ...optional('alarmIntervalMs', alarmInterval === undefined ? undefined : alarmInterval * 1000),
     },

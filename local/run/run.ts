@@ -1,51 +1,36 @@
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import type { Context } from 'aws-lambda';
 import type { CampaignEventType } from '../../functions/shared/campaign-event-types.js';
-import { fromAttributeMap } from '../../functions/shared/events/attribute-values.js';
 import type { Config, ConfigInput } from '../../infra/config.js';
 import { type CampaignSimulator, startCampaignSimulator } from '../campaign-simulator/server.js';
-import { createLambdaContext } from '../lambda-context.js';
+import type { ArchiveFirehose } from '../pipeline/archive-firehose.js';
+import { assemblePipeline, type Pipeline } from '../pipeline/assemble.js';
+import type { RunCounters } from '../pipeline/counters.js';
+import { ingestAnswer } from '../pipeline/data-path.js';
+import { assertPortsFree, onPort } from '../pipeline/ports.js';
+import type { LocalServices } from '../pipeline/services.js';
+import type { SlackReceiver } from '../pipeline/slack-receiver.js';
+import type { StackModel } from '../pipeline/stack-model.js';
+import type { TopicMessage } from '../pipeline/topic-taps.js';
 import type { StreamDriver } from '../stream-driver.js';
 import type { Activity, ActivityListener, RenderedEmail } from './activity.js';
 import { AlarmEvaluator } from './alarm-evaluator.js';
 import { type AlarmTransition, LocalAlarms } from './alarms.js';
-import { wireAlertPath } from './alert-path.js';
-import { type ArchiveFirehose, startLocalArchive } from './archive-firehose.js';
-import { type AwsServices, startBuiltInServices } from './aws-services.js';
-import { newCounters, type RunCounters } from './counters.js';
-import { EnvironmentScope, loadHandlers } from './handlers.js';
 import { loadLocalConfig } from './local-config.js';
-import { startLocalStackServices } from './localstack.js';
-import { functionOutputStream, type LogSinkListener } from './log-sink.js';
-import { MetricStore } from './metric-store.js';
-import { ingestAnswer, parseJson, startFanOut, startIngestEndpoint } from './pipeline.js';
-import { assertPortsFree, onPort } from './ports.js';
-import { provisionResources } from './provision.js';
-import { ServiceMetrics } from './service-metrics.js';
-import { type SlackReceiver, startSlackReceiver } from './slack-receiver.js';
-import { buildStackModel, type LocalFunctionKey, type StackModel } from './stack-model.js';
-import { type TopicMessage, tapEventTopics } from './topic-taps.js';
 import { DEFAULT_MIX, TrafficGenerator, type TrafficOptions } from './traffic.js';
 import { createWebhooks, deleteWebhooks, type WebhookRegistrationResult } from './webhooks.js';
 
-export type { RunCounters } from './counters.js';
-export type { TopicMessage } from './topic-taps.js';
+export type { RunCounters } from '../pipeline/counters.js';
+export type { TopicMessage } from '../pipeline/topic-taps.js';
 
 /**
- * `npm start`, as an API: the whole pipeline on this machine, wired from the stack itself (stack-model.ts)
- * with the deployed handler modules, a simulated Campaign and locally evaluated alarms. main.ts is the
- * command line around it; the end-to-end test drives the same code.
+ * `npm start`, as an API: the pipeline the stack describes (../pipeline/assemble.ts, the same assembler
+ * the tests use), with a simulated Campaign registering its webhooks through the deployed reconciler and
+ * sending traffic, and the stack's alarms evaluated locally. main.ts is the command line around it; the
+ * end-to-end test drives the same code.
  */
 
 export interface LocalRunOptions {
   /** The `campaignEvents` configuration. @default cdk.json's */
   readonly config?: ConfigInput;
-  /** Use a running LocalStack instead of the built-in stand-ins. */
-  readonly localstack?: {
-    readonly url: string;
-    readonly callbackHost?: string;
-    readonly callbackPort?: number;
-  };
   /** Keep DynamoDB Local's data in this directory between runs. @default in memory */
   readonly dataDir?: string;
   /** Ports of the local services; each absent one is a free loopback port. */
@@ -54,12 +39,14 @@ export interface LocalRunOptions {
     readonly dynamodb?: number;
     readonly sns?: number;
     readonly secretsManager?: number;
+    readonly sqs?: number;
+    readonly s3?: number;
     readonly campaign?: number;
     readonly slack?: number;
   };
   /** The simulated Campaign traffic; false for none (send events with post() or the simulator). */
   readonly traffic?: Partial<TrafficOptions> | false;
-  /** Share of SNS publish entries the stand-in refuses (each refused entry is retried by the fan-out). */
+  /** Share of SNS publish entries the stand-in refuses, each attempt (the fan-out retries them). */
   readonly snsFailureRatio?: number;
   /** How often the alarms are evaluated; 0 for only on evaluateAlarms(). @default 2000 */
   readonly alarmIntervalMs?: number;
@@ -83,7 +70,9 @@ export interface LocalRun {
   readonly config: Config;
   readonly configSource: string;
   readonly model: StackModel;
-  readonly services: AwsServices;
+  /** The assembled pipeline (stack model, resources, handlers, data path, alert path, faults). */
+  readonly pipeline: Pipeline;
+  readonly services: LocalServices;
   readonly urls: {
     readonly endpoint: string;
     readonly dynamodb: string;
@@ -126,7 +115,6 @@ export interface LocalRun {
   stop(): Promise<void>;
 }
 
-const ACCOUNT_ID = '000000000000';
 /** What the simulator sends as User-Agent (local/campaign-simulator/delivery.ts). */
 const SIMULATOR_USER_AGENT = 'campaign-simulator';
 /** Messages the SNS stand-in keeps (a long run would otherwise keep every one). */
@@ -135,348 +123,294 @@ const SNS_PUBLISHED_KEPT = 10_000;
 export async function runLocalPipeline(options: LocalRunOptions = {}): Promise<LocalRun> {
   const emit = (activity: Activity) => options.onActivity?.(activity);
   const startedAt = Date.now();
-  const region = process.env.AWS_REGION || 'eu-central-1';
-  const env = new EnvironmentScope();
   const cleanups: Array<() => Promise<void> | void> = [];
   const cleanUp = async () => {
     for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
-    env.restore();
   };
-
   try {
     const { config, source, adjustments } = loadLocalConfig(options.config);
     emit({ kind: 'step', message: `configuration: ${source} (stack ${config.stackName})` });
     for (const adjustment of adjustments) emit({ kind: 'note', message: adjustment });
     const traffic = resolveTraffic(options.traffic, config);
-    if (options.snsFailureRatio && options.localstack) {
-      throw new Error('SNS failure injection needs the built-in SNS stand-in, not LocalStack');
-    }
     await checkPorts(options.ports ?? {});
-
-    // The SDK must never reach AWS from here: fake credentials; the local endpoints are set below.
-    for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_DEFAULT_PROFILE']) env.set(name, undefined);
-    env.set('AWS_ACCESS_KEY_ID', 'local');
-    env.set('AWS_SECRET_ACCESS_KEY', 'local');
-    env.set('AWS_REGION', region);
-    env.set('AWS_EC2_METADATA_DISABLED', 'true');
-
-    // ---- services (DynamoDB Local's JVM starts while the stack is built in memory) ----
-    const servicesStarting = startServices(options, region);
-    servicesStarting.catch(() => undefined);
-    let model: StackModel;
-    try {
-      model = buildStackModel(config, { region, accountId: ACCOUNT_ID });
-    } catch (error) {
-      await servicesStarting.then((services) => services.stop()).catch(() => undefined);
-      throw error;
-    }
-    const services = await servicesStarting;
-    cleanups.push(() => services.stop());
-    emit({ kind: 'step', message: describeServices(services, options.dataDir) });
-    env.set('AWS_ENDPOINT_URL_DYNAMODB', services.endpoints.dynamodb);
-    env.set('AWS_ENDPOINT_URL_DYNAMODB_STREAMS', services.endpoints.dynamodb);
-    env.set('AWS_ENDPOINT_URL_SNS', services.endpoints.sns);
-    env.set('AWS_ENDPOINT_URL_SECRETS_MANAGER', services.endpoints.secretsManager);
-
-    // ---- the stack's resources, under the stack's names ----
-    const slack = await startSlackReceiver(options.ports?.slack);
-    cleanups.push(() => slack.stop());
-    const dynamoClient = new DynamoDBClient({ endpoint: services.endpoints.dynamodb, region });
-    cleanups.push(() => dynamoClient.destroy());
-    const provisioned = await provisionResources({
-      model,
+    const pipeline = await assembleForRun(options, config, startedAt, emit);
+    cleanups.push(() => pipeline.stop());
+    if (options.snsFailureRatio) pipeline.faults.sns.failTransiently(options.snsFailureRatio);
+    const campaign = await registerWithCampaign(pipeline, options, emit);
+    cleanups.push(() => campaign.simulator.close());
+    const evaluation = startAlarmEvaluation(pipeline, options, startedAt, emit);
+    cleanups.push(() => evaluation.stop());
+    const generator = startTraffic(traffic, campaign.simulator, config, emit);
+    return localRunOf({
+      pipeline,
       config,
-      services,
-      dynamoClient,
-      region,
-      accountId: ACCOUNT_ID,
-      slackWebhookUrl: slack.webhookUrl,
-      countKeptItems: options.dataDir !== undefined || options.localstack !== undefined,
-    });
-    const { resources, functionNames, queueNames } = provisioned;
-    if (provisioned.keptItems !== undefined) {
-      emit({
-        kind: 'step',
-        message: `events table ${provisioned.tableName}: ${provisioned.keptItems} item(s) kept from earlier runs`,
-      });
-    }
-
-    // ---- the handlers, their logs and metrics ----
-    const metricStore = new MetricStore();
-    const counters = newCounters();
-    const serviceMetrics = new ServiceMetrics(metricStore, {
-      restApiName: model.restApiName,
-      stageName: model.stageName,
-      functionNames,
-      queueNames,
-    });
-    const logSink: LogSinkListener = {
-      onLog: (record) => emit({ kind: 'log', record }),
-      onMetric(datum) {
-        metricStore.put(datum);
-        // The fan-out's total series (its per-EventType series count the same failures again).
-        if (datum.name === 'PublishFailures' && datum.dimensions.EventType === undefined) {
-          counters.publishFailures += datum.values.reduce((sum, value) => sum + value, 0);
-        }
-      },
-    };
-    const handlers = await loadHandlers(
-      model.functions,
-      resources,
-      env,
-      (key) => functionOutputStream(functionNames.get(key) ?? key, logSink),
-      {
-        // Metrics as in Lambda (EMF on stdout), whatever the caller's Powertools settings.
-        POWERTOOLS_DEV: undefined,
-        POWERTOOLS_METRICS_DISABLED: 'false',
-        ...(options.lambdaLogLevel ? { POWERTOOLS_LOG_LEVEL: options.lambdaLogLevel } : {}),
-      },
-    );
-    emit({
-      kind: 'step',
-      message: `handlers loaded: ${[...model.functions.keys()].join(', ')} (the deployed modules, with the stack's environment)`,
-    });
-    const newContext = (key: LocalFunctionKey): Context =>
-      createLambdaContext({
-        functionName: functionNames.get(key) ?? key,
-        timeoutMs: (model.functions.get(key)?.timeoutSeconds ?? 30) * 1000,
-        region,
-        accountId: ACCOUNT_ID,
-      });
-
-    // ---- the data path ----
-    const adapter = await startIngestEndpoint({
-      model,
-      handler: handlers.ingest,
-      functionName: functionNames.get('ingest') ?? 'ingest',
-      ...(options.ports?.endpoint === undefined ? {} : { port: options.ports.endpoint }),
-      metrics: serviceMetrics,
-      counters,
-      onAnswer: (userAgent, answer) => {
-        if (userAgent !== SIMULATOR_USER_AGENT) emit({ kind: 'request', userAgent, answer });
-      },
-    });
-    cleanups.push(() => adapter.stop());
-    const driver = startFanOut({
-      model,
-      handler: handlers.fanOut,
-      functionName: functionNames.get('fanOut') ?? 'fanOut',
-      dynamoEndpoint: services.endpoints.dynamodb,
-      streamArn: provisioned.streamArn,
-      region,
-      fromLatest: options.dataDir !== undefined || options.localstack !== undefined,
-      metrics: serviceMetrics,
-      counters,
-    });
-    cleanups.push(() => driver.stop());
-    const published = await tapEventTopics(services, provisioned.topicArns, counters, (eventType) =>
-      emit({ kind: 'first-published', eventType, afterMs: Date.now() - startedAt }),
-    );
-    const archive = await startLocalArchive({
-      model,
-      resources,
-      subscribe: (topicArn, listener) => services.subscribe(topicArn, 'tap', listener),
-      onMetric: (datum) => metricStore.put(datum),
-      ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
-      ...options.archive,
-    });
-    if (archive) {
-      cleanups.push(() => archive.stop());
-      emit({ kind: 'step', message: `archive: the Firehose stand-in writes Parquet under ${archive.dir}` });
-    }
-    if (options.snsFailureRatio) refusePublishes(services, provisioned.topicArns, options.snsFailureRatio);
-
-    // ---- the alert path ----
-    const emails: RenderedEmail[] = [];
-    const deadLetters = new Map<string, number>();
-    await wireAlertPath({
-      model,
-      resources,
-      services,
-      handlers,
-      instrument: (key, handler) => serviceMetrics.instrument(key, handler),
-      newContext,
-      onEmail(email) {
-        emails.push(email);
-        counters.emails++;
-        emit({ kind: 'email', email });
-      },
-      onLambdaFailure(key, error, deadLetterQueue) {
-        counters.lambdaFailures++;
-        if (deadLetterQueue) deadLetters.set(deadLetterQueue, (deadLetters.get(deadLetterQueue) ?? 0) + 1);
-        emit({
-          kind: 'lambda-failure',
-          functionName: functionNames.get(key) ?? key,
-          error: `${(error as Error).message ?? String(error)} (after every attempt; the event would wait in the function's dead-letter queue)`,
-        });
-      },
-      onNote: (message) => emit({ kind: 'note', message }),
-    });
-    slack.onPost((post) => {
-      counters.slackPosts++;
-      emit({ kind: 'slack', post });
-    });
-
-    // ---- Campaign: the simulator, and the webhook registration of `cdk deploy` ----
-    const simulator = await onPort(
-      options.ports?.campaign,
-      'campaign-port',
-      'the Campaign API simulator',
-      (port) => startCampaignSimulator({ port, users: [provisioned.campaignUser] }),
-    );
-    cleanups.push(() => simulator.close());
-    emit({
-      kind: 'step',
-      message: `Campaign API simulator ${simulator.baseUrl}; ingest endpoint ${adapter.url}; Slack receiver ${slack.webhookUrl}`,
-    });
-    const reconciler = handlers.webhookReconciler;
-    if (reconciler === undefined) throw new Error('The stack has no webhook registration (custom resource)');
-    const lifecycle = {
-      handler: serviceMetrics.instrument('webhookReconciler', reconciler),
-      resources,
-      stackName: model.stackName,
-      region,
-      accountId: ACCOUNT_ID,
-      targetUrl: adapter.url,
-      apiBaseUrl: simulator.baseUrl,
-      newContext: () => newContext('webhookReconciler'),
-    };
-    const webhooks = await createWebhooks(model.webhookResources, lifecycle);
-    emit({ kind: 'webhooks', registrations: webhooks });
-
-    // ---- the alarms ----
-    const alarms = new LocalAlarms(model.alarms, resources, { region, accountId: ACCOUNT_ID, startedAt });
-    const evaluator = new AlarmEvaluator(alarms, metricStore, services, {
-      region,
-      beforeEvaluation() {
-        const fanOutDeadLetters = driver.onFailureMessages.length;
-        serviceMetrics.queueDepths(
-          new Map([...deadLetters, [model.fanOutDeadLetterQueueLogicalId, fanOutDeadLetters]]),
-        );
-        if (driver.stats.parked > counters.parked) {
-          emit({ kind: 'parked', records: driver.stats.parked - counters.parked });
-          counters.parked = driver.stats.parked;
-        }
-      },
-      onTransition(transition) {
-        counters.alarmNotifications++;
-        emit({ kind: 'alarm', transition });
-      },
-    });
-    cleanups.push(() => evaluator.stop());
-    const intervalMs = options.alarmIntervalMs ?? 2000;
-    const alarmTimer =
-      intervalMs > 0
-        ? setInterval(() => {
-            evaluator
-              .evaluate()
-              .catch((error: unknown) =>
-                emit({ kind: 'note', message: `alarm evaluation failed: ${(error as Error).message}` }),
-              );
-            const kept = services.sns?.published;
-            if (kept && kept.length > SNS_PUBLISHED_KEPT) kept.splice(0, kept.length - SNS_PUBLISHED_KEPT);
-          }, intervalMs)
-        : undefined;
-    cleanups.push(() => clearInterval(alarmTimer));
-    emit({ kind: 'step', message: describeAlarms(alarms, intervalMs) });
-
-    // ---- the traffic ----
-    const generator =
-      traffic === undefined
-        ? undefined
-        : new TrafficGenerator(simulator, config.campaign.clientIds, traffic, (batch) => {
-            const last = batch.reports[0]?.attempts.at(-1);
-            emit({
-              kind: 'batch',
-              batch,
-              answer: last === undefined ? undefined : ingestAnswer(last.status, last.body),
-            });
-          });
-    generator?.start();
-
-    let stopping: Promise<void> | undefined;
-    return {
-      config,
-      configSource: source,
-      model,
-      services,
-      urls: {
-        endpoint: adapter.url,
-        dynamodb: services.endpoints.dynamodb,
-        sns: services.endpoints.sns,
-        secretsManager: services.endpoints.secretsManager,
-        campaignApi: simulator.baseUrl,
-        slack: slack.webhookUrl,
-      },
-      authHeaderName: config.api.authHeaderName,
-      endpointKey: provisioned.endpointKey,
-      campaignUser: provisioned.campaignUser,
-      tableName: provisioned.tableName,
-      topicArns: provisioned.topicArns,
-      simulator,
-      webhooks,
-      driver,
-      alarms,
-      traffic: generator,
-      counters,
-      published,
-      archive,
-      alerts: { transitions: evaluator.transitions, emails, slack: slack.posts },
+      source,
+      campaign,
+      evaluation,
+      generator,
+      traffic,
       startedAt,
-      async post(body, postOptions = {}) {
-        const key = postOptions.key === undefined ? provisioned.endpointKey : postOptions.key;
-        const response = await fetch(adapter.url, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            ...(key === null ? {} : { [config.api.authHeaderName]: key }),
-          },
-          body: typeof body === 'string' ? body : JSON.stringify(body),
-        });
-        return { status: response.status, body: parseJson(await response.text()) };
-      },
-      evaluateAlarms: () => evaluator.evaluate(),
-      async waitUntilIdle(timeoutMs = 60_000) {
-        if (generator && (traffic?.events !== undefined || traffic?.durationSeconds !== undefined)) {
-          await generator.done;
-        }
-        await driver.waitUntilIdle(timeoutMs);
-        await services.deliveriesSettled();
-      },
-      async items() {
-        const items: Array<Record<string, unknown>> = [];
-        let ExclusiveStartKey: ScanCommand['input']['ExclusiveStartKey'];
-        do {
-          const page = await dynamoClient.send(
-            new ScanCommand({ TableName: provisioned.tableName, ExclusiveStartKey }),
-          );
-          items.push(...(page.Items ?? []).map((item) => fromAttributeMap(item)));
-          ExclusiveStartKey = page.LastEvaluatedKey;
-        } while (ExclusiveStartKey);
-        return items;
-      },
-      stop() {
-        stopping ??= (async () => {
-          clearInterval(alarmTimer);
-          await generator?.stop();
-          await driver.waitUntilIdle(30_000).catch(() => undefined);
-          await services.deliveriesSettled().catch(() => undefined);
-          emit({
-            kind: 'step',
-            message: 'custom resource Delete (what cdk destroy does): deactivating and deleting the webhooks',
-          });
-          await deleteWebhooks(webhooks, model.webhookResources, lifecycle).catch((error: unknown) =>
-            emit({ kind: 'note', message: `webhook removal failed: ${(error as Error).message}` }),
-          );
-          await cleanUp();
-        })();
-        return stopping;
-      },
-    };
+      emit,
+      cleanUp,
+    });
   } catch (error) {
     await cleanUp();
     throw error;
   }
+}
+
+async function assembleForRun(
+  options: LocalRunOptions,
+  config: Config,
+  startedAt: number,
+  emit: (activity: Activity) => void,
+): Promise<Pipeline> {
+  const ports = options.ports ?? {};
+  const pipeline = await assemblePipeline({
+    config,
+    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    ports,
+    ...(options.archive === undefined ? {} : { archive: options.archive }),
+    ...(options.lambdaLogLevel ? { environment: { POWERTOOLS_LOG_LEVEL: options.lambdaLogLevel } } : {}),
+    onLog: (record) => emit({ kind: 'log', record }),
+    onIngestAnswer: (userAgent, answer) => {
+      if (userAgent !== SIMULATOR_USER_AGENT) emit({ kind: 'request', userAgent, answer });
+    },
+    onNote: (message) => emit({ kind: 'note', message }),
+    onEmail: (email) => emit({ kind: 'email', email }),
+    onLambdaFailure: (key, error) =>
+      emit({
+        kind: 'lambda-failure',
+        functionName: key,
+        error: `${(error as Error).message ?? String(error)} (after every attempt; the event would wait in the function's dead-letter queue)`,
+      }),
+    onFirstPublished: (eventType) =>
+      emit({ kind: 'first-published', eventType, afterMs: Date.now() - startedAt }),
+  });
+  pipeline.slack.onPost((post) => emit({ kind: 'slack', post }));
+  if (pipeline.archive) {
+    emit({
+      kind: 'step',
+      message: `archive: the Firehose stand-in writes Parquet under ${pipeline.archive.dir}`,
+    });
+  }
+  emit({ kind: 'step', message: describeServices(pipeline.services, options.dataDir) });
+  if (pipeline.provisioned.keptItems !== undefined) {
+    emit({
+      kind: 'step',
+      message: `events table ${pipeline.tableName}: ${pipeline.provisioned.keptItems} item(s) kept from earlier runs`,
+    });
+  }
+  emit({
+    kind: 'step',
+    message: `handlers loaded: ${[...pipeline.model.functions.keys()].join(', ')} (the deployed modules, with the stack's environment)`,
+  });
+  return pipeline;
+}
+
+interface CampaignSide {
+  readonly simulator: CampaignSimulator;
+  readonly webhooks: readonly WebhookRegistrationResult[];
+  readonly lifecycle: Parameters<typeof createWebhooks>[1];
+}
+
+/** The Campaign API simulator, and the webhook registration `cdk deploy` runs (the custom resource). */
+async function registerWithCampaign(
+  pipeline: Pipeline,
+  options: LocalRunOptions,
+  emit: (activity: Activity) => void,
+): Promise<CampaignSide> {
+  const { model, provisioned } = pipeline;
+  const simulator = await onPort(
+    options.ports?.campaign,
+    'campaign-port',
+    'the Campaign API simulator',
+    (port) => startCampaignSimulator({ port, users: [provisioned.campaignUser] }),
+  );
+  emit({
+    kind: 'step',
+    message: `Campaign API simulator ${simulator.baseUrl}; ingest endpoint ${pipeline.url}; Slack receiver ${pipeline.slack.webhookUrl}`,
+  });
+  const reconciler = pipeline.handlers.webhookReconciler;
+  if (reconciler === undefined) {
+    await simulator.close();
+    throw new Error('The stack has no webhook registration (custom resource)');
+  }
+  const lifecycle = {
+    handler: pipeline.serviceMetrics.instrument('webhookReconciler', reconciler),
+    resources: provisioned.resources,
+    stackName: model.stackName,
+    region: model.region,
+    accountId: model.accountId,
+    targetUrl: pipeline.url,
+    apiBaseUrl: simulator.baseUrl,
+    newContext: () => pipeline.newContext('webhookReconciler'),
+  };
+  try {
+    const webhooks = await createWebhooks(model.webhookResources, lifecycle);
+    emit({ kind: 'webhooks', registrations: webhooks });
+    return { simulator, webhooks, lifecycle };
+  } catch (error) {
+    await simulator.close();
+    throw error;
+  }
+}
+
+interface AlarmEvaluation {
+  readonly alarms: LocalAlarms;
+  readonly evaluator: AlarmEvaluator;
+  stop(): Promise<void>;
+}
+
+function startAlarmEvaluation(
+  pipeline: Pipeline,
+  options: LocalRunOptions,
+  startedAt: number,
+  emit: (activity: Activity) => void,
+): AlarmEvaluation {
+  const { model, provisioned, counters, services } = pipeline;
+  const alarms = new LocalAlarms(model.alarms, provisioned.resources, {
+    region: model.region,
+    accountId: model.accountId,
+    startedAt,
+  });
+  const evaluator = new AlarmEvaluator(alarms, pipeline.metrics, services, {
+    region: model.region,
+    beforeEvaluation() {
+      const depths = new Map(
+        [...provisioned.queues].map(([id, queue]) => [id, services.sqs.messages(queue.url).length]),
+      );
+      pipeline.serviceMetrics.queueDepths(depths);
+      const driver = pipeline.driver;
+      if (driver.stats.parked > counters.parked) {
+        emit({ kind: 'parked', records: driver.stats.parked - counters.parked });
+        counters.parked = driver.stats.parked;
+      }
+    },
+    onTransition(transition) {
+      counters.alarmNotifications++;
+      emit({ kind: 'alarm', transition });
+    },
+  });
+  const intervalMs = options.alarmIntervalMs ?? 2000;
+  const timer =
+    intervalMs > 0
+      ? setInterval(() => {
+          evaluator
+            .evaluate()
+            .catch((error: unknown) =>
+              emit({ kind: 'note', message: `alarm evaluation failed: ${(error as Error).message}` }),
+            );
+          const kept = services.sns.published;
+          if (kept.length > SNS_PUBLISHED_KEPT) kept.splice(0, kept.length - SNS_PUBLISHED_KEPT);
+        }, intervalMs)
+      : undefined;
+  emit({ kind: 'step', message: describeAlarms(alarms, intervalMs) });
+  return {
+    alarms,
+    evaluator,
+    async stop() {
+      clearInterval(timer);
+      await evaluator.stop();
+    },
+  };
+}
+
+function startTraffic(
+  traffic: TrafficOptions | undefined,
+  simulator: CampaignSimulator,
+  config: Config,
+  emit: (activity: Activity) => void,
+): TrafficGenerator | undefined {
+  if (traffic === undefined) return undefined;
+  const generator = new TrafficGenerator(simulator, config.campaign.clientIds, traffic, (batch) => {
+    const last = batch.reports[0]?.attempts.at(-1);
+    emit({
+      kind: 'batch',
+      batch,
+      answer: last === undefined ? undefined : ingestAnswer(last.status, last.body),
+    });
+  });
+  generator.start();
+  return generator;
+}
+
+function localRunOf(parts: {
+  pipeline: Pipeline;
+  config: Config;
+  source: string;
+  campaign: CampaignSide;
+  evaluation: AlarmEvaluation;
+  generator: TrafficGenerator | undefined;
+  traffic: TrafficOptions | undefined;
+  startedAt: number;
+  emit: (activity: Activity) => void;
+  cleanUp: () => Promise<void>;
+}): LocalRun {
+  const { pipeline, campaign, evaluation, generator, traffic, emit } = parts;
+  let stopping: Promise<void> | undefined;
+  return {
+    config: parts.config,
+    configSource: parts.source,
+    model: pipeline.model,
+    pipeline,
+    services: pipeline.services,
+    urls: {
+      endpoint: pipeline.url,
+      dynamodb: pipeline.services.endpoints.dynamodb,
+      sns: pipeline.services.endpoints.sns,
+      secretsManager: pipeline.services.endpoints.secretsManager,
+      campaignApi: campaign.simulator.baseUrl,
+      slack: pipeline.slack.webhookUrl,
+    },
+    authHeaderName: pipeline.authHeaderName,
+    endpointKey: pipeline.endpointKey,
+    campaignUser: pipeline.provisioned.campaignUser,
+    tableName: pipeline.tableName,
+    topicArns: pipeline.topicArns,
+    simulator: campaign.simulator,
+    webhooks: campaign.webhooks,
+    get driver() {
+      return pipeline.driver;
+    },
+    alarms: evaluation.alarms,
+    traffic: generator,
+    counters: pipeline.counters,
+    published: pipeline.published,
+    archive: pipeline.archive,
+    alerts: {
+      transitions: evaluation.evaluator.transitions,
+      emails: pipeline.emails,
+      slack: pipeline.slack.posts,
+    },
+    startedAt: parts.startedAt,
+    post: (body, postOptions) => pipeline.post(body, postOptions),
+    evaluateAlarms: () => evaluation.evaluator.evaluate(),
+    async waitUntilIdle(timeoutMs = 60_000) {
+      if (generator && (traffic?.events !== undefined || traffic?.durationSeconds !== undefined)) {
+        await generator.done;
+      }
+      await pipeline.waitUntilIdle(timeoutMs);
+    },
+    items: () => pipeline.items(),
+    stop() {
+      stopping ??= (async () => {
+        await evaluation.stop();
+        await generator?.stop();
+        await pipeline.waitUntilIdle(30_000).catch(() => undefined);
+        emit({
+          kind: 'step',
+          message: 'custom resource Delete (what cdk destroy does): deactivating and deleting the webhooks',
+        });
+        await deleteWebhooks(campaign.webhooks, pipeline.model.webhookResources, campaign.lifecycle).catch(
+          (error: unknown) =>
+            emit({ kind: 'note', message: `webhook removal failed: ${(error as Error).message}` }),
+        );
+        await parts.cleanUp();
+      })();
+      return stopping;
+    },
+  };
 }
 
 function resolveTraffic(traffic: LocalRunOptions['traffic'], config: Config): TrafficOptions | undefined {
@@ -500,51 +434,20 @@ function checkPorts(ports: NonNullable<LocalRunOptions['ports']>): Promise<void>
     { port: ports.dynamodb, option: 'dynamodb-port', what: 'DynamoDB Local', host: '0.0.0.0' },
     { port: ports.sns, option: 'sns-port', what: 'the SNS stand-in' },
     { port: ports.secretsManager, option: 'secrets-port', what: 'the Secrets Manager stand-in' },
+    { port: ports.sqs, option: 'sqs-port', what: 'the SQS stand-in' },
+    { port: ports.s3, option: 's3-port', what: 's3rver' },
     { port: ports.campaign, option: 'campaign-port', what: 'the Campaign API simulator' },
     { port: ports.slack, option: 'slack-port', what: 'the local Slack receiver' },
   ]);
 }
 
-function startServices(options: LocalRunOptions, region: string): Promise<AwsServices> {
-  if (options.localstack) return startLocalStackServices({ ...options.localstack, region });
-  const ports = options.ports ?? {};
-  return startBuiltInServices({
-    region,
-    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
-    ports: {
-      ...(ports.dynamodb === undefined ? {} : { dynamodb: ports.dynamodb }),
-      ...(ports.sns === undefined ? {} : { sns: ports.sns }),
-      ...(ports.secretsManager === undefined ? {} : { secretsManager: ports.secretsManager }),
-    },
-  });
-}
-
-/** The SNS stand-in refuses each event publish once with probability `ratio` (the fan-out retries it). */
-function refusePublishes(
-  services: AwsServices,
-  topicArns: Readonly<Record<string, string>>,
-  ratio: number,
-): void {
-  if (services.sns === undefined) throw new Error('SNS failure injection needs the built-in SNS stand-in');
-  const eventTopics = new Set(Object.values(topicArns));
-  const refusedOnce = new Set<string>();
-  services.sns.failWhen((entry) => {
-    if (!eventTopics.has(entry.topicArn) || refusedOnce.has(entry.message) || Math.random() >= ratio)
-      return false;
-    refusedOnce.add(entry.message);
-    return true;
-  });
-}
-
-function describeServices(services: AwsServices, dataDir: string | undefined): string {
-  if (services.mode === 'localstack') {
-    return `LocalStack ${services.endpoints.dynamodb}: DynamoDB, DynamoDB Streams, SNS, Secrets Manager`;
-  }
-  const jvm = services.dynamoDbLocal;
+function describeServices(services: LocalServices, dataDir: string | undefined): string {
+  const jvm = services.dynamodb.jvm;
   const storage = dataDir ? `data in ${dataDir}` : 'in memory';
   return (
-    `DynamoDB Local ${services.endpoints.dynamodb} (${storage}, JVM pid ${jvm?.pid}, ready in ${((jvm?.startupMs ?? 0) / 1000).toFixed(1)} s); ` +
-    `SNS stand-in ${services.endpoints.sns}; Secrets Manager stand-in ${services.endpoints.secretsManager}`
+    `DynamoDB Local ${services.endpoints.dynamodb} (${storage}, JVM pid ${jvm.pid}, ready in ${(jvm.startupMs / 1000).toFixed(1)} s); ` +
+    `SNS stand-in ${services.endpoints.sns}; SQS stand-in ${services.endpoints.sqs}; ` +
+    `Secrets Manager stand-in ${services.endpoints.secretsManager}; S3 (s3rver) ${services.endpoints.s3}`
   );
 }
 

@@ -1,6 +1,6 @@
+import type { SlackPost } from '../pipeline/slack-receiver.js';
 import type { Activity, IngestAnswer, RenderedEmail } from './activity.js';
 import type { LocalRun } from './run.js';
-import type { SlackPost } from './slack-receiver.js';
 import { plannedRedeliveries, plannedRounds, type TrafficOptions } from './traffic.js';
 
 /**

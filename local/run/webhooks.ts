@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
-import type { LocalResources } from './intrinsics.js';
-import type { ResourceModel } from './stack-model.js';
+import type { LocalResources } from '../pipeline/intrinsics.js';
+import type { ResourceModel } from '../pipeline/stack-model.js';
 
 /**
  * The webhook registration of `cdk deploy`, run locally: each of the stack's Custom::CampaignWebhooks

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../infra/config.js';
 import { startCampaignSimulator } from '../../local/campaign-simulator/server.js';
+import { LocalResources, UnresolvableError } from '../../local/pipeline/intrinsics.js';
+import { compileFilterCriteria, FilterSyntaxError } from '../../local/pipeline/lambda-event-filter.js';
+import { functionOutputStream, type LogRecord, parseEmf } from '../../local/pipeline/log-sink.js';
+import { type MetricDatum, MetricStore } from '../../local/pipeline/metric-store.js';
+import { buildStackModel } from '../../local/pipeline/stack-model.js';
 import { LOCAL_EVALUATION_NOTE, LocalAlarms } from '../../local/run/alarms.js';
-import { LocalResources, UnresolvableError } from '../../local/run/intrinsics.js';
-import { compileFilterCriteria, FilterSyntaxError } from '../../local/run/lambda-event-filter.js';
-import { functionOutputStream, type LogRecord, parseEmf } from '../../local/run/log-sink.js';
 import { compileExpression, UnsupportedExpressionError } from '../../local/run/metric-math.js';
-import { type MetricDatum, MetricStore } from '../../local/run/metric-store.js';
 import { OptionsError, parseCliOptions } from '../../local/run/options.js';
-import { buildStackModel } from '../../local/run/stack-model.js';
 import {
   plannedRedeliveries,
   plannedRounds,
@@ -69,7 +69,7 @@ describe('npm start options', () => {
     });
   });
 
-  it('reads a weighted mix, LocalStack, and no traffic', () => {
+  it('reads a weighted mix, the service ports, and no traffic', () => {
     expect(parseCliOptions(['--mix', 'sent=5,open=2.5']).run.traffic).toEqual({
       mix: [
         ['sent', 5],
@@ -77,13 +77,8 @@ describe('npm start options', () => {
       ],
     });
     expect(
-      parseCliOptions([
-        '--localstack',
-        'http://localhost:4566',
-        '--localstack-callback-host',
-        'host.docker.internal',
-      ]).run.localstack,
-    ).toEqual({ url: 'http://localhost:4566', callbackHost: 'host.docker.internal' });
+      parseCliOptions(['--sqs-port', '9324', '--s3-port', '4568', '--secrets-port', '4584']).run.ports,
+    ).toEqual({ sqs: 9324, s3: 4568, secretsManager: 4584 });
     expect(parseCliOptions(['--no-traffic']).run.traffic).toBe(false);
   });
 
@@ -96,8 +91,7 @@ describe('npm start options', () => {
     [['--mix', 'sent=0'], '--mix: at least one weight must be above 0'],
     [['--types', 'sent', '--mix', 'sent=1'], 'Give either --types or --mix, not both'],
     [['--no-traffic', '--rate', '5'], '--no-traffic cannot be combined with --rate'],
-    [['--localstack', 'localhost:4566'], '--localstack must be a URL such as http://localhost:4566'],
-    [['--localstack', 'http://localhost:4566', '--data-dir', 'x'], '--data-dir keeps DynamoDB Local data'],
+    [['--localstack', 'http://localhost:4566'], "Unknown option '--localstack'"],
     [['--speed', '3'], "Unknown option '--speed'"],
   ])('refuses %j', (argv, message) => {
     expect(() => parseCliOptions(argv)).toThrow(OptionsError);
@@ -450,7 +444,10 @@ describe('stack model', () => {
       TABLE_NAME: { Ref: model.tableLogicalId },
     });
     expect(model.functions.get('ingest')?.timeoutSeconds).toBe(28);
-    expect(model.fanOutMapping).toEqual({
+    expect(model.fanOutMapping).toMatchObject({
+      functionKey: 'fanOut',
+      source: { kind: 'table-stream', logicalId: model.tableLogicalId },
+      onFailureQueueLogicalId: model.fanOutDeadLetterQueueLogicalId,
       filterPatterns: ['{"eventName":["INSERT"],"dynamodb":{"NewImage":{"status":{"S":["accepted"]}}}}'],
       batchSize: 100,
       maximumRetryAttempts: 10,

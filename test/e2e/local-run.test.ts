@@ -7,6 +7,7 @@ import { eventKeyFor } from '../../functions/shared/events/event-key.js';
 import { bounceCategoryOf } from '../../functions/shared/events/schema.js';
 import type { ConfigInput } from '../../infra/config.js';
 import { type CampaignEvent, CampaignEventFactory } from '../../local/campaign-simulator/event-factory.js';
+import type { SlackPost } from '../../local/pipeline/slack-receiver.js';
 import { type LocalRun, runLocalPipeline } from '../../local/run/run.js';
 
 /**
@@ -188,7 +189,7 @@ describe('local run (runLocalPipeline, what npm start runs)', () => {
     if (alarm === undefined) throw new Error(`no local alarm ${slug}`);
     return alarm.state;
   };
-  const slackTexts = () => run.alerts.slack.map((post) => post.body.text);
+  const slackTexts = () => run.alerts.slack.map((post: SlackPost) => post.body.text);
 
   it('raises the quarantine alarm from a quarantined event and delivers it to email and Slack', async () => {
     const [, , , badMailingId] = new CampaignEventFactory({
@@ -317,7 +318,8 @@ describe('npm start (the command line)', () => {
     const cli = start(['--help']);
     expect(await cli.exited).toBe(0);
     expect(cli.output().stdout).toContain('Usage: npm start -- [options]');
-    expect(cli.output().stdout).toContain('--localstack <url>');
+    expect(cli.output().stdout).toContain('--data-dir <dir>');
+    expect(cli.output().stdout).not.toContain('localstack');
   });
 
   it('a bad option is refused with the reason and exit code 2', async () => {

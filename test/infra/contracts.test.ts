@@ -11,7 +11,7 @@ import {
   RUNTIME_ENV,
 } from '../../functions/shared/contracts/environment.js';
 import { CampaignEventFactory } from '../../local/campaign-simulator/event-factory.js';
-import { compileFilterCriteria } from '../../local/run/lambda-event-filter.js';
+import { compileFilterCriteria } from '../../local/pipeline/lambda-event-filter.js';
 import { receivedEvents } from '../support/stored-events.js';
 import { synthStack } from '../support/synth.js';
 

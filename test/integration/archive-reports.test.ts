@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toMessage } from '../../functions/fan-out/message.js';
 import type { CampaignEventType } from '../../functions/shared/campaign-event-types.js';
 import { parseConfig } from '../../infra/config.js';
-import { ArchiveFirehose, archiveStreamModel } from '../../local/run/archive-firehose.js';
-import type { MetricDatum } from '../../local/run/metric-store.js';
-import { buildStackModel } from '../../local/run/stack-model.js';
+import { ArchiveFirehose, archiveStreamModel } from '../../local/pipeline/archive-firehose.js';
+import type { MetricDatum } from '../../local/pipeline/metric-store.js';
+import { buildStackModel } from '../../local/pipeline/stack-model.js';
 import { runReport } from '../../scripts/report/duckdb-engine.js';
 import { runReportCli } from '../../scripts/report.js';
 

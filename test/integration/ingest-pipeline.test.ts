@@ -6,44 +6,70 @@ import { bounceCategoryOf, MAILING_EVENT_TYPES } from '../../functions/shared/ev
 import { type CampaignEvent, CampaignEventFactory } from '../../local/campaign-simulator/event-factory.js';
 import type { PublishedMessage } from '../../local/sns-stand-in.js';
 import {
-  deadEndpoint,
-  type Emulators,
+  type LocalServices,
   type Pipeline,
-  startEmulators,
-  startPipeline,
-} from './support/pipeline.js';
+  startTestPipeline,
+  startTestServices,
+  type TestConfigInput,
+  type TestPipelineOptions,
+} from '../support/pipeline.js';
 
 /**
- * The ingest pipeline end to end on this machine: HTTP -> ingest handler -> DynamoDB Local -> its real
- * stream -> fan-out handler -> SNS stand-in, with the handler modules exactly as deployed.
+ * The ingest pipeline end to end on this machine, as the stack describes it (the one assembler):
+ * HTTP -> ingest handler -> DynamoDB Local -> its real stream, read with the stack's event source mapping
+ * (filter, batch size, retries, bisection, on-failure queue) -> fan-out handler -> SNS stand-in, with the
+ * handler modules exactly as deployed.
  */
 describe('ingest pipeline', () => {
-  let emulators: Emulators;
+  let services: LocalServices;
   let pipeline: Pipeline | undefined;
 
   beforeAll(async () => {
-    emulators = await startEmulators();
+    services = await startTestServices();
   });
   afterAll(async () => {
-    await emulators?.stop();
+    await services?.stop();
   });
   afterEach(async () => {
     vi.useRealTimers();
     await pipeline?.stop();
     pipeline = undefined;
-    emulators.sns.reset();
+    services.sns.reset();
   });
 
-  async function start(options: Parameters<typeof startPipeline>[1] = {}): Promise<Pipeline> {
-    pipeline = await startPipeline(emulators, options);
-    return pipeline;
+  /** This file's limits, low enough to test them with small requests. */
+  const LIMITS: TestConfigInput['api'] = { maxBodyBytes: 1_000_000, maxEventsPerBatch: 1000 };
+
+  async function start(
+    options: TestPipelineOptions & { eventTypes?: readonly CampaignEventType[] } = {},
+  ): Promise<TestHandle> {
+    const { eventTypes, ...rest } = options;
+    pipeline = await startTestPipeline(services, {
+      ...rest,
+      config: { api: LIMITS, ...(eventTypes ? { eventTypes: [...eventTypes] } : {}) },
+    });
+    return handle(pipeline);
+  }
+
+  interface TestHandle extends Omit<Pipeline, 'post'> {
+    post(
+      body: unknown,
+      options?: { key?: string | null; contentType?: string },
+    ): Promise<{ status: number; body: Record<string, unknown> }>;
+  }
+
+  function handle(p: Pipeline): TestHandle {
+    return Object.assign(Object.create(p) as Pipeline, {
+      post: async (body: unknown, options?: { key?: string | null; contentType?: string }) =>
+        (await p.post(body, options)) as { status: number; body: Record<string, unknown> },
+    });
   }
 
   const factory = (seed: number) => new CampaignEventFactory({ seed, clientId: 100001 });
   const typeOf = (event: CampaignEvent): CampaignEventType =>
     (event.type === 'archived' ? 'archive' : event.type) as CampaignEventType;
   const bodyOf = (message: PublishedMessage) => JSON.parse(message.message) as Record<string, unknown>;
-  const publishedKeys = () => emulators.sns.published.map((message) => bodyOf(message).eventKey as string);
+  const publishedKeys = () => services.sns.published.map((message) => bodyOf(message).eventKey as string);
 
   /** A batch with at least one event of every type, then random ones, `size` in all. */
   function mixedBatch(seed: number, size: number): CampaignEvent[] {
@@ -87,10 +113,10 @@ describe('ingest pipeline', () => {
 
     await p.driver.waitUntilIdle();
     expect(p.driver.parked).toEqual([]);
-    expect(emulators.sns.published).toHaveLength(100);
+    expect(services.sns.published).toHaveLength(100);
     for (const type of CAMPAIGN_EVENT_TYPES) {
       const sentOfType = batch.filter((event) => typeOf(event) === type);
-      const messages = emulators.sns.messagesFor(p.topicArns[type] as string);
+      const messages = services.sns.messagesFor(p.topicArns[type] as string);
       expect(messages, type).toHaveLength(sentOfType.length);
       for (const message of messages) {
         const body = bodyOf(message);
@@ -206,7 +232,7 @@ describe('ingest pipeline', () => {
   it('refuses a wrong or missing key with 401 and stores nothing', async () => {
     const p = await start();
     const batch = factory(104).batch(5);
-    expect(await p.post(batch, { key: `${p.key}x` })).toEqual({
+    expect(await p.post(batch, { key: `${p.endpointKey}x` })).toEqual({
       status: 401,
       body: { message: 'Unauthorized' },
     });
@@ -237,40 +263,42 @@ describe('ingest pipeline', () => {
   });
 
   it('accepts the previous and the current key, and a rotated key at once without waiting for the cache', async () => {
-    const p = await start({ secret: { current: 'key-B', previous: 'key-A' } });
+    const p = await start();
+    const secretName = p.provisioned.endpointKeySecretName;
+    services.secrets.putSecret(secretName, { current: 'key-B', previous: 'key-A' });
     const events = factory(105);
     expect((await p.post([events.event('open')], { key: 'key-B' })).status).toBe(200);
     expect((await p.post([events.event('open')], { key: 'key-A' })).status).toBe(200);
-    const readsBeforeRotation = emulators.secrets.reads;
+    const readsBeforeRotation = services.secrets.reads;
 
     // Rotation: the new key becomes current, the old current becomes previous.
-    emulators.secrets.putSecret(p.secretName, { current: 'key-C', previous: 'key-B' });
+    services.secrets.putSecret(secretName, { current: 'key-C', previous: 'key-B' });
     // Within 30 s of the last fetch, an unknown key is refused from the cache, costing no fetch.
     expect((await p.post([events.event('open')], { key: 'key-C' })).status).toBe(401);
-    expect(emulators.secrets.reads).toBe(readsBeforeRotation);
+    expect(services.secrets.reads).toBe(readsBeforeRotation);
 
     // 31 s later (Powertools still caches the old value for minutes), the new key triggers one fetch.
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(Date.now() + 31_000);
     expect((await p.post([events.event('open')], { key: 'key-C' })).status).toBe(200);
-    expect(emulators.secrets.reads).toBe(readsBeforeRotation + 1);
+    expect(services.secrets.reads).toBe(readsBeforeRotation + 1);
     expect((await p.post([events.event('open')], { key: 'key-B' })).status).toBe(200);
     expect((await p.post([events.event('open')], { key: 'key-A' })).status).toBe(401);
-    expect(emulators.secrets.reads).toBe(readsBeforeRotation + 1);
+    expect(services.secrets.reads).toBe(readsBeforeRotation + 1);
     vi.useRealTimers();
 
     expect((await p.items()).filter((item) => item.status === 'accepted')).toHaveLength(4);
   });
 
   it('republishes only what SNS refused (and what followed it in its batch), until every event is out', async () => {
-    const p = await start({ deferFanOut: true });
+    const p = await start({ fanOut: 'deferred' });
     const batch = mixedBatch(106, 100);
     // SNS refuses every 9th event the first time it sees it, then recovers.
     const refuse = new Set(
       batch.filter((_, index) => index % 9 === 4).map((event) => eventKeyFor(typeOf(event), event)),
     );
     const refused = new Set<string>();
-    emulators.sns.failWhen((entry) => {
+    services.sns.failWhen((entry) => {
       const key = bodyOf(entry).eventKey as string;
       if (!refuse.has(key) || refused.has(key)) return false;
       refused.add(key);
@@ -316,10 +344,10 @@ describe('ingest pipeline', () => {
   });
 
   it('parks a record SNS keeps refusing, and still publishes every other event', async () => {
-    const p = await start({ maxRetries: 2 });
+    const p = await start();
     const batch = mixedBatch(107, 30);
     const poison = eventKeyFor(typeOf(batch[5] as CampaignEvent), batch[5]);
-    emulators.sns.failWhen((entry) => bodyOf(entry).eventKey === poison);
+    services.sns.failWhen((entry) => bodyOf(entry).eventKey === poison);
     expect((await p.post(batch)).status).toBe(200);
     await p.driver.waitUntilIdle();
 
@@ -331,16 +359,14 @@ describe('ingest pipeline', () => {
   });
 
   it('answers 503 when DynamoDB is down, so the sender retries, and reports nothing as accepted', async () => {
-    const dynamo = await deadEndpoint();
-    try {
-      const p = await start({ dynamoEndpoint: dynamo.url });
-      const response = await p.post(factory(108).batch(10));
-      expect(response).toEqual({
-        status: 503,
-        body: { message: 'Events could not be stored; retry the whole batch' },
-      });
-    } finally {
-      await dynamo.close();
-    }
+    const p = await start();
+    p.faults.dynamodb.refuse();
+    const response = await p.post(factory(108).batch(10));
+    expect(response).toEqual({
+      status: 503,
+      body: { message: 'Events could not be stored; retry the whole batch' },
+    });
+    p.faults.dynamodb.restore();
+    expect(await p.items()).toEqual([]);
   });
 });

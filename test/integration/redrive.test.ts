@@ -1,40 +1,48 @@
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CampaignEventType } from '../../functions/shared/campaign-event-types.js';
 import { eventKeyFor } from '../../functions/shared/events/event-key.js';
 import { bounceCategoryOf } from '../../functions/shared/events/schema.js';
 import { type CampaignEvent, CampaignEventFactory } from '../../local/campaign-simulator/event-factory.js';
 import type { PublishedMessage } from '../../local/sns-stand-in.js';
-import { type SqsStandIn, startSqsStandIn } from '../../local/sqs-stand-in.js';
+import type { SqsStandIn } from '../../local/sqs-stand-in.js';
 import type { OnFailureMessage } from '../../local/stream-driver.js';
 import { runCli } from '../../scripts/redrive.js';
-import { type Emulators, type Pipeline, startEmulators, startPipeline } from './support/pipeline.js';
+import {
+  type LocalServices,
+  type Pipeline,
+  startTestPipeline,
+  startTestServices,
+} from '../support/pipeline.js';
 
 /**
- * The operator's replay end to end: events stored through the real ingest, fanned out by the real handler
- * from DynamoDB Local's stream while SNS refuses a type, parked with Lambda-shaped on-failure records in
- * the SQS stand-in, then replayed by `npm run redrive` (its CLI entry, in process) once SNS works again.
+ * The operator's replay end to end, on the pipeline the stack describes: events stored through the real
+ * ingest, fanned out by the real handler from DynamoDB Local's stream with the stack's event source
+ * mapping while SNS refuses a type, parked by that mapping (its retries used up) with Lambda-shaped
+ * on-failure records in the stack's dead-letter queue (SQS stand-in), then replayed by
+ * `npm run redrive` (its CLI entry, in process) once SNS works again.
  */
 describe('redrive of the fan-out dead-letter queue', () => {
-  let emulators: Emulators;
+  let services: LocalServices;
   let sqs: SqsStandIn;
   let sqsClient: SQSClient;
   let pipeline: Pipeline | undefined;
   let queues = 0;
 
   beforeAll(async () => {
-    [emulators, sqs] = await Promise.all([startEmulators(), startSqsStandIn()]);
-    sqsClient = new SQSClient({ endpoint: sqs.endpoint });
+    services = await startTestServices();
+    sqs = services.sqs;
+    sqsClient = new SQSClient({ endpoint: services.endpoints.sqs });
   });
   afterAll(async () => {
     sqsClient?.destroy();
-    await Promise.all([emulators?.stop(), sqs?.stop()]);
+    await services?.stop();
   });
   afterEach(async () => {
     await pipeline?.stop();
     pipeline = undefined;
-    emulators.sns.reset();
+    services.sns.reset();
   });
 
   const EVENT_TYPES: CampaignEventType[] = ['sent', 'open', 'click', 'bounce', 'unsubscribe'];
@@ -56,37 +64,35 @@ describe('redrive of the fan-out dead-letter queue', () => {
 
   /**
    * Stores the batches through the ingest (each complete before the next), then lets the fan-out read the
-   * stream while SNS refuses the given types, and puts its on-failure records into a new queue.
+   * stream while SNS refuses the given types: the mapping parks what it gave up on in the stack's
+   * dead-letter queue.
    */
   async function parkEvents(batches: CampaignEvent[][], refuse: CampaignEventType[]): Promise<Parked> {
-    const p = await startPipeline(emulators, { eventTypes: EVENT_TYPES, deferFanOut: true });
+    const p = await startTestPipeline(services, { config: { eventTypes: EVENT_TYPES }, fanOut: 'deferred' });
     pipeline = p;
     for (const batch of batches) {
       const response = await p.post(batch);
       expect(response).toMatchObject({ status: 200, body: { accepted: batch.length, quarantined: 0 } });
     }
     const refused = new Set(refuse.map((type) => p.topicArns[type]));
-    emulators.sns.failWhen((message) => refused.has(message.topicArn));
+    services.sns.failWhen((message) => refused.has(message.topicArn));
     p.startFanOut();
     await p.driver.waitUntilIdle();
-    emulators.sns.clearFailures();
+    services.sns.clearFailures();
 
     const onFailure = [...p.driver.onFailureMessages];
     expect(onFailure.length).toBeGreaterThan(0);
     queues++;
-    const queueUrl = sqs.createQueue(`fan-out-dlq-${queues}`);
-    for (const record of onFailure) await sendBody(queueUrl, JSON.stringify(record));
-    return { p, queueUrl, parked: [...p.driver.parked], onFailure, live: [...emulators.sns.published] };
+    const queueUrl = p.provisioned.queues.get(p.model.fanOutDeadLetterQueueLogicalId)?.url as string;
+    expect(sqs.messages(queueUrl).map((message) => JSON.parse(message.body))).toEqual(onFailure);
+    return { p, queueUrl, parked: [...p.driver.parked], onFailure, live: [...services.sns.published] };
   }
 
   const sendBody = (QueueUrl: string, MessageBody: string) =>
     sqsClient.send(new SendMessageCommand({ QueueUrl, MessageBody }));
 
-  /** `npm run redrive -- <args>` against the emulators, reached through AWS_ENDPOINT_URL_* only. */
+  /** `npm run redrive -- <args>` against the services, reached through AWS_ENDPOINT_URL_* only (the pipeline sets them). */
   async function redrive(parked: Parked, ...args: string[]): Promise<{ code: number; output: string }> {
-    vi.stubEnv('AWS_ENDPOINT_URL_SQS', sqs.endpoint);
-    vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB_STREAMS', emulators.dynamo.endpoint);
-    // AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL_SNS are set by the pipeline, as for the handlers.
     const lines: string[] = [];
     const code = await runCli(
       [
@@ -104,7 +110,7 @@ describe('redrive of the fan-out dead-letter queue', () => {
   }
 
   /** Messages SNS accepted since `before` messages. */
-  const publishedSince = (before: number) => emulators.sns.published.slice(before);
+  const publishedSince = (before: number) => services.sns.published.slice(before);
   const keysOf = (messages: PublishedMessage[]) => messages.map((message) => bodyOf(message).eventKey);
   const sorted = (keys: Iterable<string>) => [...keys].sort();
 
@@ -146,7 +152,7 @@ describe('redrive of the fan-out dead-letter queue', () => {
     const bounces = sent.filter((event) => event.type === 'bounce');
     expect(parked.parked.filter((record) => typeOf(record) === 'bounce')).toHaveLength(bounces.length);
 
-    const before = emulators.sns.published.length;
+    const before = services.sns.published.length;
     const { code, output } = await redrive(parked, '--yes');
     expect(code, output).toBe(0);
 
@@ -157,7 +163,7 @@ describe('redrive of the fan-out dead-letter queue', () => {
     expect(expectSameAsLive(replayed, parked.live)).toBe(parkedKeys.length - bounces.length);
 
     // The refused type reached its topic once, with the live path's message shape.
-    const bounceMessages = emulators.sns.messagesFor(parked.p.topicArns.bounce as string);
+    const bounceMessages = services.sns.messagesFor(parked.p.topicArns.bounce as string);
     expect(bounceMessages).toHaveLength(bounces.length);
     for (const message of bounceMessages) {
       const body = bodyOf(message);
@@ -188,11 +194,11 @@ describe('redrive of the fan-out dead-letter queue', () => {
     const sent = factory(602).batch(30, ['sent', 'bounce', 'unsubscribe']);
     const parked = await parkEvents([sent], ['bounce']);
     const queued = sqs.messages(parked.queueUrl).map((message) => message.body);
-    const before = emulators.sns.published.length;
+    const before = services.sns.published.length;
 
     const dry = await redrive(parked);
     expect(dry.code, dry.output).toBe(0);
-    expect(emulators.sns.published).toHaveLength(before);
+    expect(services.sns.published).toHaveLength(before);
     expect(dry.output).toContain('DRY RUN');
     for (const record of parked.parked) expect(dry.output).toContain(`${typeOf(record)} ${keyOf(record)}`);
     const perType = (type: CampaignEventType) =>
@@ -226,7 +232,7 @@ describe('redrive of the fan-out dead-letter queue', () => {
       }),
     ];
     for (const body of malformed) await sendBody(parked.queueUrl, body);
-    const before = emulators.sns.published.length;
+    const before = services.sns.published.length;
 
     const { code, output } = await redrive(parked, '--yes');
     expect(code, output).toBe(1);
@@ -263,8 +269,8 @@ describe('redrive of the fan-out dead-letter queue', () => {
     expect(withBounce.length).toBeGreaterThan(0);
     expect(withBounce.length).toBeLessThan(parked.onFailure.length);
 
-    emulators.sns.failWhen((message) => message.topicArn === parked.p.topicArns.bounce);
-    const before = emulators.sns.published.length;
+    services.sns.failWhen((message) => message.topicArn === parked.p.topicArns.bounce);
+    const before = services.sns.published.length;
     const failing = await redrive(parked, '--yes');
     expect(failing.code, failing.output).toBe(1);
     const left = sqs.messages(parked.queueUrl);
@@ -281,12 +287,12 @@ describe('redrive of the fan-out dead-letter queue', () => {
     );
     expect(afterFailing.filter((message) => message.topicArn === parked.p.topicArns.bounce)).toEqual([]);
 
-    emulators.sns.clearFailures();
+    services.sns.clearFailures();
     const recovered = await redrive(parked, '--yes');
     expect(recovered.code, recovered.output).toBe(0);
     expect(sqs.messages(parked.queueUrl)).toEqual([]);
     const bounceKeys = parked.parked.filter((record) => typeOf(record) === 'bounce').map(keyOf);
-    expect(sorted(keysOf(emulators.sns.messagesFor(parked.p.topicArns.bounce as string)))).toEqual(
+    expect(sorted(keysOf(services.sns.messagesFor(parked.p.topicArns.bounce as string)))).toEqual(
       sorted(bounceKeys),
     );
   });
@@ -315,7 +321,7 @@ describe('redrive of the fan-out dead-letter queue', () => {
       await sendBody(queueUrl, JSON.stringify({ ...record, DDBStreamBatchInfo: gone }));
     }
     const allKeys = sorted((await parked.p.items()).map((item) => item.eventKey as string));
-    const before = emulators.sns.published.length;
+    const before = services.sns.published.length;
 
     // Published, but the message stays: the table cannot prove the window held the whole batch.
     const first = await redrive({ ...parked, queueUrl }, '--yes');
@@ -374,7 +380,7 @@ describe('redrive of the fan-out dead-letter queue', () => {
       },
     });
     await sendBody(queueUrl, body);
-    const published = emulators.sns.published.length;
+    const published = services.sns.published.length;
 
     const { code, output } = await redrive({ ...parked, queueUrl }, '--yes', '--window-margin', '0');
     // 12 events in the window for a batch of 10, yet the moved bounce is not among them.
@@ -402,7 +408,7 @@ describe('redrive of the fan-out dead-letter queue', () => {
       },
     });
     await sendBody(queueUrl, body);
-    const before = emulators.sns.published.length;
+    const before = services.sns.published.length;
 
     const { code, output } = await redrive({ ...parked, queueUrl }, '--yes');
     expect(code, output).toBe(1);

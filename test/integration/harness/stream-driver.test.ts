@@ -13,12 +13,12 @@ import {
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../../local/dynamodb-local.js';
-import { createEventTable } from '../../../local/event-table.js';
 import {
   type StreamDriver,
   type StreamDriverOptions,
   startStreamDriver,
 } from '../../../local/stream-driver.js';
+import { createStackEventTable as createEventTable } from '../../support/pipeline.js';
 
 /** How long a condition may take to hold on a busy machine (polled, so a fast run does not wait). */
 const CONDITION_BUDGET = { timeout: 15_000, interval: 20 };

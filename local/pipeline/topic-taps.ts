@@ -1,6 +1,6 @@
 import { type CampaignEventType, toEventType } from '../../functions/shared/campaign-event-types.js';
-import type { AwsServices, SnsDelivery } from './aws-services.js';
-import type { RunCounters } from './counters.js';
+import type { PipelineCounters } from './counters.js';
+import type { LocalServices, SnsDelivery } from './services.js';
 
 /**
  * The local run's own subscribers on the event topics: one per topic that keeps what it delivered (for
@@ -21,9 +21,9 @@ const KEPT_MESSAGES_PER_TYPE = 10_000;
 export const CRM_SYNC_FILTER_POLICY = { bounceCategory: ['hard'] };
 
 export async function tapEventTopics(
-  services: AwsServices,
+  services: LocalServices,
   topicArns: Readonly<Record<string, string>>,
-  counters: RunCounters,
+  counters: PipelineCounters,
   onFirst: (eventType: CampaignEventType) => void,
 ): Promise<ReadonlyMap<CampaignEventType, TopicMessage[]>> {
   const published = new Map<CampaignEventType, TopicMessage[]>();
@@ -46,6 +46,7 @@ export async function tapEventTopics(
       timesPublished.set(eventKey, times);
       if (times === 1) counters.publishedDistinct++;
       if (times === 2) counters.publishedTwice++;
+      if (times > 1) counters.duplicates++;
     });
   }
   const bounceTopic = topicArns.bounce;

@@ -3,9 +3,9 @@ import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import type { SnsDelivery } from './aws-services.js';
 import type { LocalResources } from './intrinsics.js';
 import type { MetricDatum } from './metric-store.js';
+import type { SnsDelivery } from './services.js';
 import type { ResourceModel, StackModel } from './stack-model.js';
 
 /**

@@ -42,34 +42,41 @@ const LOADERS: Record<LocalFunctionKey, () => Promise<AnyHandler>> = {
 /** Variables of the deployed function that mean nothing in-process. */
 const IGNORED_VARIABLES = new Set(['NODE_OPTIONS']);
 
-let loaded = false;
+let loadedWithoutFreshModules = false;
 
-/**
- * Loads every function of `models`, one after the other (each with its own environment and output).
- * Handler modules keep their module-scope state for the life of the process, so this can run once.
- */
-export async function loadHandlers(
-  models: ReadonlyMap<LocalFunctionKey, FunctionModel>,
-  resources: LocalResources,
-  env: EnvironmentScope,
-  outputFor: (key: LocalFunctionKey) => Writable,
-  overrides: Readonly<Record<string, string | undefined>> = {},
-): Promise<LocalHandlers> {
-  if (loaded) {
+export interface LoadHandlerOptions {
+  readonly models: ReadonlyMap<LocalFunctionKey, FunctionModel>;
+  readonly resources: LocalResources;
+  readonly env: EnvironmentScope;
+  readonly outputFor: (key: LocalFunctionKey) => Writable;
+  /** Variables set for every function after its own (undefined unsets one). */
+  readonly overrides?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Forgets the loaded modules, so the next import evaluates them again, as a new cold start (tests pass
+   * vitest's `vi.resetModules`). Without it the modules load once per process: their module-scope state
+   * (environment, clients, caches) would otherwise be shared by two pipelines.
+   */
+  readonly freshModules?: () => void;
+}
+
+/** Loads every function of `models`, one after the other (each with its own environment and output). */
+export async function loadHandlers(opts: LoadHandlerOptions): Promise<LocalHandlers> {
+  if (opts.freshModules) opts.freshModules();
+  else if (loadedWithoutFreshModules) {
     throw new Error(
-      'The local run loads the Lambda handler modules once per process (they read their environment at ' +
-        'load, like a cold start): start a new process for another run.',
+      'The Lambda handler modules load once per process (they read their environment at load, like a ' +
+        'cold start): start a new process for another pipeline, or pass freshModules.',
     );
-  }
-  loaded = true;
+  } else loadedWithoutFreshModules = true;
   const handlers: Partial<Record<LocalFunctionKey, AnyHandler>> = {};
-  for (const [key, model] of models) {
+  for (const [key, model] of opts.models) {
     for (const [name, value] of Object.entries(model.environment)) {
       if (IGNORED_VARIABLES.has(name)) continue;
-      env.set(name, resources.resolveString(value, `the ${key} function's environment variable ${name}`));
+      const where = `the ${key} function's environment variable ${name}`;
+      opts.env.set(name, opts.resources.resolveString(value, where));
     }
-    for (const [name, value] of Object.entries(overrides)) env.set(name, value);
-    handlers[key] = await withOutputTo(outputFor(key), LOADERS[key]);
+    for (const [name, value] of Object.entries(opts.overrides ?? {})) opts.env.set(name, value);
+    handlers[key] = await withOutputTo(opts.outputFor(key), LOADERS[key]);
   }
   if (handlers.ingest === undefined || handlers.fanOut === undefined) {
     throw new Error('The stack has no ingest or fan-out function');

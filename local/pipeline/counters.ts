@@ -1,5 +1,12 @@
-/** What the local run counts as events go through it (the live view and the tests read these). */
-export interface RunCounters {
+/**
+ * What the pipeline counts as events go through it (the live view, the tests and a fault drill read
+ * these): sent and acknowledged by the caller's side, stored by the table's stream, published by the
+ * event topics' own subscribers.
+ */
+export interface PipelineCounters {
+  /** Events POSTed through the pipeline's post(), and those of them in a 2xx answer. */
+  eventsSent: number;
+  eventsAcknowledged: number;
   /** POSTs that reached the ingest handler, and their answers. */
   requests: number;
   requestsRejected: number;
@@ -22,6 +29,8 @@ export interface RunCounters {
   publishedDistinct: number;
   /** Event keys published more than once (at-least-once delivery: Lambda retries a batch from its first failure). */
   publishedTwice: number;
+  /** Messages beyond the first for an event key: what at-least-once delivery cost. */
+  duplicates: number;
   /** Messages the CRM-sync example subscription (bounce topic, bounceCategory = hard) received. */
   crmHardBounces: number;
   alarmNotifications: number;
@@ -31,8 +40,13 @@ export interface RunCounters {
   lambdaFailures: number;
 }
 
-export function newCounters(): RunCounters {
+/** The name the local run's view uses. */
+export type RunCounters = PipelineCounters;
+
+export function newCounters(): PipelineCounters {
   return {
+    eventsSent: 0,
+    eventsAcknowledged: 0,
     requests: 0,
     requestsRejected: 0,
     eventsReceived: 0,
@@ -48,6 +62,7 @@ export function newCounters(): RunCounters {
     bounces: { hard: 0, soft: 0, unknown: 0 },
     publishedDistinct: 0,
     publishedTwice: 0,
+    duplicates: 0,
     crmHardBounces: 0,
     alarmNotifications: 0,
     emails: 0,

@@ -7,9 +7,10 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../../local/dynamodb-local.js';
-import { createEventTable } from '../../../local/event-table.js';
+import { createStackEventTable as createEventTable } from '../../support/pipeline.js';
 
-describe('createEventTable', () => {
+/** The stack's events table, created on DynamoDB Local from its template (local/pipeline/tables.ts). */
+describe('the events table on DynamoDB Local, as the stack declares it', () => {
   let dynamo: DynamoDbLocal;
   let client: DynamoDBClient;
 
@@ -61,7 +62,7 @@ describe('createEventTable', () => {
       }),
     );
     await expect(createEventTable(client, 'not-events')).rejects.toThrow(
-      /Table not-events exists but is not an events table: key schema .*"id".*; eventKey is not a string \(S\) key; stream is null/,
+      /Table not-events exists but not as the stack declares it: key schema is id \(HASH\), expected eventKey \(HASH\); stream is null, expected NEW_IMAGE/,
     );
   });
 });

@@ -1,5 +1,5 @@
 import type { Context, SNSEvent } from 'aws-lambda';
-import type { SnsDelivery } from './aws-services.js';
+import type { SnsDelivery } from './services.js';
 
 /** The event Lambda receives from an SNS subscription for one delivery. */
 export function snsEventFor(delivery: SnsDelivery, subscriptionArn: string): SNSEvent {
