@@ -11,7 +11,7 @@ import { type ArchiveFirehose, startLocalArchive } from './archive-firehose.js';
 import { newCounters, type PipelineCounters } from './counters.js';
 import { type IngestAnswer, parseJson, startFanOut, startIngestEndpoint } from './data-path.js';
 import { type PipelineFaults, pipelineFaults } from './faults.js';
-import { EnvironmentScope, type LocalHandlers, loadHandlers } from './handlers.js';
+import { EnvironmentScope, type HandlerLoader, type LocalHandlers, loadHandlers } from './handlers.js';
 import { functionOutputStream, type LogRecord } from './log-sink.js';
 import { MetricStore } from './metric-store.js';
 import { type ProvisionedResources, provisionResources } from './provision.js';
@@ -50,6 +50,8 @@ export interface PipelineOptions {
   readonly fanOut?: 'running' | 'deferred';
   /** Forget loaded modules before loading the handlers (tests: vitest's vi.resetModules). */
   readonly freshModules?: () => void;
+  /** Load each function's handler another way (the shipped bundle); @default its source module */
+  readonly loadHandler?: HandlerLoader;
   /** Environment variables for every handler on top of the stack's (POWERTOOLS_LOG_LEVEL, ...). */
   readonly environment?: Readonly<Record<string, string | undefined>>;
   /** Every log record the handlers write (Powertools Logger lines). */
@@ -237,6 +239,7 @@ async function wire(
       ...options.environment,
     },
     ...(options.freshModules ? { freshModules: options.freshModules } : {}),
+    ...(options.loadHandler ? { loadHandler: options.loadHandler } : {}),
   });
   const newContext = (key: LocalFunctionKey): Context =>
     createLambdaContext({

@@ -26,7 +26,7 @@ export interface LocalHandlers {
   webhookReconciler?: (event: CloudFormationCustomResourceEvent, context: Context) => Promise<unknown>;
 }
 
-type AnyHandler = (event: never, context: Context) => Promise<unknown>;
+export type AnyHandler = (event: never, context: Context) => Promise<unknown>;
 
 const LOADERS: Record<LocalFunctionKey, () => Promise<AnyHandler>> = {
   ingest: async () => (await import('../../functions/ingest/handler.js')).handler as AnyHandler,
@@ -57,7 +57,12 @@ export interface LoadHandlerOptions {
    * (environment, clients, caches) would otherwise be shared by two pipelines.
    */
   readonly freshModules?: () => void;
+  /** Loads a function's handler another way (e.g. the bundle `cdk synth` ships); @default its source module */
+  readonly loadHandler?: HandlerLoader;
 }
+
+/** Loads the handler of one function, at the moment its environment is set (a cold start). */
+export type HandlerLoader = (fn: FunctionModel) => Promise<AnyHandler>;
 
 /** Loads every function of `models`, one after the other (each with its own environment and output). */
 export async function loadHandlers(opts: LoadHandlerOptions): Promise<LocalHandlers> {
@@ -76,7 +81,8 @@ export async function loadHandlers(opts: LoadHandlerOptions): Promise<LocalHandl
       opts.env.set(name, opts.resources.resolveString(value, where));
     }
     for (const [name, value] of Object.entries(opts.overrides ?? {})) opts.env.set(name, value);
-    handlers[key] = await withOutputTo(opts.outputFor(key), LOADERS[key]);
+    const load = opts.loadHandler ? () => (opts.loadHandler as HandlerLoader)(model) : LOADERS[key];
+    handlers[key] = await withOutputTo(opts.outputFor(key), load);
   }
   if (handlers.ingest === undefined || handlers.fanOut === undefined) {
     throw new Error('The stack has no ingest or fan-out function');
