@@ -24,8 +24,8 @@ import { CAMPAIGN_EVENT_TYPES } from '../../functions/shared/campaign-event-type
 import { itemBytes } from '../../functions/shared/events/attribute-values.js';
 import { CampaignEventFactory } from '../../local/campaign-simulator/event-factory.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local.js';
-import { createStackEventTable as createEventTable } from '../support/pipeline.js';
 import { startStreamDriver } from '../../local/stream-driver.js';
+import { createStackEventTable as createEventTable } from '../support/pipeline.js';
 import { receivedEvents } from '../support/stored-events.js';
 import { heldText } from '../support/stored-items.js';
 
