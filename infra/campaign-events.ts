@@ -35,7 +35,7 @@ export interface CampaignEventsProps {
   readonly existingEncryptionKey?: kms.Key;
   /** Permissions boundary on every IAM role this construct creates. @default none */
   readonly permissionsBoundary?: iam.IManagedPolicy;
-  /** @default memory 512 MB, timeout 29 s (API Gateway's integration limit) */
+  /** @default memory 512 MB, timeout 28 s (API Gateway ends requests at 29 s) */
   readonly ingestFunctionSizing?: FunctionSizing;
   /** @default see docs/SIZING.md */
   readonly fanOutFunctionSizing?: FunctionSizing;

@@ -18,7 +18,7 @@ export const FAN_OUT_MEMORY_MB = 512;
 export const FAN_OUT_PARALLELIZATION_FACTOR = 10;
 
 export interface FanOutProps {
-  /** @default memory 256 MB, timeout 60 s, no reserved concurrency */
+  /** @default memory FAN_OUT_MEMORY_MB (512 MB), timeout 60 s, no reserved concurrency */
   readonly functionSizing?: FunctionSizing;
   readonly eventTable: EventTable;
   readonly eventTopics: EventTopics;

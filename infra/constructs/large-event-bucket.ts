@@ -65,7 +65,14 @@ export class LargeEventBucket extends Construct {
         resources: [this.bucket.arnForObjects(`${LARGE_EVENT_PREFIX}*`)],
       }),
     );
-    this.encryptionKey.grant(fn, 'kms:GenerateDataKey');
+    // A data key only for S3 to encrypt the object with, never for the function to use directly.
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:GenerateDataKey'],
+        resources: [this.encryptionKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` } },
+      }),
+    );
     setEnvironment(fn, ENV.largeEventBucket, this.bucket.bucketName);
     Validations.of(fn.role as iam.Role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${this.logicalIdOf()}.Arn>/${LARGE_EVENT_PREFIX}*]`,

@@ -52,9 +52,9 @@ function knownMix(createdBase: number): Sent[] {
   ];
 }
 
-/** Invalid events (quarantined, never published): a sent without its mailing, a bounce with a bad client id. */
+/** Invalid events (quarantined, never published): a sent without a recipient, a bounce with a bad client id. */
 const INVALID: Sent[] = [
-  { type: 'sent', clientId: CLIENT_ID, recipientId: 'q1' },
+  { type: 'sent', clientId: CLIENT_ID, mailingId: MAILING },
   { type: 'bounce', clientId: 'abc', mailingId: MAILING, recipientId: 'q2' } as Sent,
 ];
 

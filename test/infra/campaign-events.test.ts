@@ -95,7 +95,7 @@ describe('CampaignEvents props', () => {
         timeout: Duration.seconds(20),
         reservedConcurrentExecutions: 50,
       },
-      fanOutFunctionSizing: { memorySize: 512 },
+      fanOutFunctionSizing: { memorySize: 1024 },
     });
     const functionOf = (fn: { node: { defaultChild: unknown } }) =>
       template.toJSON().Resources[stack.getLogicalId(fn.node.defaultChild as never)].Properties;
@@ -104,7 +104,7 @@ describe('CampaignEvents props', () => {
       Timeout: 20,
       ReservedConcurrentExecutions: 50,
     });
-    expect(functionOf(events.fanOutFunction)).toMatchObject({ MemorySize: 512 });
+    expect(functionOf(events.fanOutFunction)).toMatchObject({ MemorySize: 1024 });
   });
 
   it('refuses an ingest timeout API Gateway would cut short, naming the prop', () => {

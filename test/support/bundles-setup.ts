@@ -20,6 +20,7 @@ const INPUTS = [
   'infra',
   'local/bundles.ts',
   'test/support/bundles-config.ts',
+  'test/support/synth.ts',
   'package-lock.json',
   'cdk.json',
 ];
@@ -32,7 +33,10 @@ function cachedAssembly(): string {
   const outdir = path.join(CACHE, inputsDigest());
   if (existsSync(path.join(outdir, 'manifest.json'))) return outdir;
   mkdirSync(CACHE, { recursive: true });
-  for (const old of readdirSync(CACHE)) rmSync(path.join(CACHE, old), { recursive: true, force: true });
+  // Older assemblies go; another run's assembly still being built (".building-<pid>") stays.
+  for (const old of readdirSync(CACHE).filter((name) => !name.includes('.building-'))) {
+    rmSync(path.join(CACHE, old), { recursive: true, force: true });
+  }
   const building = `${outdir}.building-${process.pid}`;
   synthesizeBundles(parseConfig(BUNDLES_CONFIG), { outdir: building });
   // Another run may have finished the same assembly meanwhile: either copy is the same.
