@@ -223,7 +223,20 @@ export class Archive extends Construct {
     });
     // The bucket's S3 actions only (CDK's grant on a KMS bucket adds Encrypt/ReEncrypt* on the key, without
     // kms:ViaService); the key use, through S3, is granted narrowly.
-    s3.Bucket.fromBucketArn(this, 'BucketGrants', this.bucket.bucketArn).grantReadWrite(role);
+    // Exactly what Firehose's S3 destination needs: no delete on the personal-data archive.
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          's3:AbortMultipartUpload',
+          's3:GetBucketLocation',
+          's3:GetObject',
+          's3:ListBucket',
+          's3:ListBucketMultipartUploads',
+          's3:PutObject',
+        ],
+        resources: [this.bucket.bucketArn, this.bucket.arnForObjects('*')],
+      }),
+    );
     grantKeyUse(key, role, 's3', KEY_USE_ACTIONS.encryptAndDecrypt);
     role.addToPolicy(
       new iam.PolicyStatement({

@@ -220,18 +220,24 @@ export class ArchiveFirehose {
     const failures = [...this.failures];
     this.buffers.clear();
     this.failures.clear();
-    this.writing = this.writing.then(async () => {
-      for (const [prefix, rows] of buffers) {
-        try {
-          await this.writeParquet(prefix, rows);
-          this.metric('DeliveryToS3.Success', 1);
-        } catch (error) {
-          this.metric('DeliveryToS3.Success', 0);
-          throw error;
+    // A failed write must not stop later flushes, and its rows wait for the next one (Firehose retries).
+    this.writing = this.writing
+      .catch(() => undefined)
+      .then(async () => {
+        let failed: unknown;
+        for (const [prefix, rows] of buffers) {
+          try {
+            await this.writeParquet(prefix, rows);
+            this.metric('DeliveryToS3.Success', 1);
+          } catch (error) {
+            this.metric('DeliveryToS3.Success', 0);
+            this.buffers.set(prefix, [...rows, ...(this.buffers.get(prefix) ?? [])]);
+            failed ??= error;
+          }
         }
-      }
-      for (const [prefix, lines] of failures) this.writeFile(prefix, '', `${lines.join('\n')}\n`);
-    });
+        for (const [prefix, lines] of failures) this.writeFile(prefix, '', `${lines.join('\n')}\n`);
+        if (failed !== undefined) throw failed;
+      });
     return this.writing;
   }
 

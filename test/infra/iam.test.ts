@@ -126,6 +126,12 @@ const DATA_RULES: Rule[] = [
     resources: archiveObjects,
     allowed: ['archiveDelivery'],
   },
+  {
+    what: 'delete from the archive',
+    action: 's3:DeleteObject',
+    resources: archiveObjects,
+    allowed: [],
+  },
 ];
 
 const keyUse = (
