@@ -32,7 +32,8 @@ export interface FanOutProps {
   readonly retainData?: boolean;
   /**
    * Attempts after the first failure before a record is parked in the dead-letter queue.
-   * With bisect-on-error, a poison record is isolated within these attempts.
+   * The function reports partial batch failures and never throws, so bisect-on-error does not apply:
+   * each retry starts at the lowest failed record and republishes the records after it.
    * @default 10
    */
   readonly retryAttempts?: number;
@@ -41,8 +42,8 @@ export interface FanOutProps {
 /**
  * Reads new accepted events from the table's stream and publishes each to its type's SNS topic.
  * Only INSERTs of accepted items reach the function (TTL deletions, redeliveries, which are MODIFYs, and
- * quarantined items are filtered out by the event source mapping). Failed records are retried with
- * bisection, then parked in an SQS dead-letter queue, so one poison record never blocks its shard.
+ * quarantined items are filtered out by the event source mapping). A failed record is retried from its
+ * position (records after it are republished), then its batch is parked in an SQS dead-letter queue.
  */
 export class FanOut extends Construct {
   readonly fanOutFunction: ProjectFunction;
