@@ -71,6 +71,11 @@ export const METRICS = {
   alertsPosted: 'AlertsPosted',
   /** slack-notifier, total only: alerts that could not be posted (the invocation fails and is retried). */
   alertPostFailures: 'AlertPostFailures',
+  /**
+   * API Gateway, total only: requests the stage throttled (429), counted by a metric filter on the access
+   * logs (no Lambda emits it).
+   */
+  apiThrottledRequests: 'ApiThrottledRequests',
   /** webhook-reconciler, total only: Campaign webhook changes one custom resource request carried out. */
   webhookChanges: 'WebhookChanges',
 } as const;

@@ -2,14 +2,25 @@ import type { PublishedEvent } from '../../functions/shared/events/stored-event.
 
 /**
  * The archive's layout and schema, defined once: the Glue table's columns and partition keys, Firehose's
- * JSON-key mappings and partitioning query, and the local Firehose stand-in are all built from this
- * module, and a test compares it with the messages the fan-out really publishes.
+ * JSON-key mappings and partitioning query are built from this module (the local Firehose stand-in reads
+ * them back from the synthesized stack), and a test compares it with the messages the fan-out really
+ * publishes.
  *
  * Each field of the published message ({@link PublishedEvent}) is one column: the data columns below, and
  * `eventType`, which is the `event_type` partition (Hive forbids a column that is also a partition key).
  * `receivedAt` also gives the `dt` and `hour` partitions (UTC, the time our endpoint stored the event:
  * always present, unlike the event's own time).
  */
+
+/** The AWS/Firehose metrics the archive's alarms read, which the local Firehose stand-in emits. */
+export const FIREHOSE_METRICS = {
+  /** Per S3 write: 1 when it succeeded, 0 when it failed (alarmed on its minimum). */
+  deliverySuccess: 'DeliveryToS3.Success',
+  /** Records the format conversion could not convert (written under errors/). */
+  failedConversion: 'FailedConversion.Records',
+  /** Records refused because a buffer would exceed the partition count limit (written under errors/). */
+  partitionCountExceeded: 'PartitionCountExceeded',
+} as const;
 
 /** How a message field's value is kept. */
 export type ColumnKind =
@@ -137,35 +148,8 @@ export function columnToJsonKeyMappings(): Record<string, string> {
   return Object.fromEntries(ARCHIVE_COLUMNS.map((column) => [column.name, column.field]));
 }
 
-/** The partition values of one published message (what the JQ query extracts). */
-export function partitionValuesOf(message: Readonly<Record<string, unknown>>): Record<string, string> {
-  const values: Record<string, string> = {};
-  for (const key of ARCHIVE_PARTITION_KEYS) {
-    const value = message[key.field];
-    if (typeof value !== 'string' || value === '') {
-      throw new Error(`The message has no ${key.field} to partition by`);
-    }
-    values[key.name] = key.slice ? value.slice(key.slice[0], key.slice[1]) : value;
-  }
-  return values;
-}
-
 /** The prefix of one partition, e.g. `events/event_type=sent/dt=2026-12-01/hour=09/`. */
 export function partitionPrefix(values: Readonly<Record<string, string>>): string {
   const parts = ARCHIVE_PARTITION_KEYS.map((key) => `${key.name}=${values[key.name]}/`);
   return `${ARCHIVE_PREFIXES.events}${parts.join('')}`;
-}
-
-/** Whether a message field's value fits its column (the deserializer would read it). */
-export function fitsColumn(column: ArchiveColumn, value: unknown): boolean {
-  switch (column.kind) {
-    case 'string':
-      return typeof value === 'string';
-    case 'integer':
-      return typeof value === 'number' && Number.isSafeInteger(value);
-    case 'iso-timestamp':
-      return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/.test(value);
-    case 'json-object':
-      return value !== null && typeof value === 'object' && !Array.isArray(value);
-  }
 }

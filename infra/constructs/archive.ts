@@ -22,6 +22,7 @@ import {
   ARCHIVE_PREFIXES,
   ARCHIVE_TABLE_NAME,
   columnToJsonKeyMappings,
+  FIREHOSE_METRICS,
   firehosePrefix,
   glueTypeOf,
   partitionQuery,
@@ -428,7 +429,7 @@ export class Archive extends Construct {
             'Events are not reaching the archive: Firehose retries a failing S3 write for up to 24 hours, then drops the data, and the reports miss it.',
           firstAction:
             "Read the delivery stream's CloudWatch logs (S3Delivery) for the error (bucket policy, KMS key, role) and fix it within the 24 hours.",
-          metric: metric('DeliveryToS3.Success', 'Minimum'),
+          metric: metric(FIREHOSE_METRICS.deliverySuccess, 'Minimum'),
           threshold: 1,
           comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
         },
@@ -447,8 +448,8 @@ export class Archive extends Construct {
           metric: new cloudwatch.MathExpression({
             expression: 'FILL(conversion, 0) + FILL(partitioning, 0)',
             usingMetrics: {
-              conversion: metric('FailedConversion.Records', 'Sum'),
-              partitioning: metric('PartitionCountExceeded', 'Sum'),
+              conversion: metric(FIREHOSE_METRICS.failedConversion, 'Sum'),
+              partitioning: metric(FIREHOSE_METRICS.partitionCountExceeded, 'Sum'),
             },
             period: ALARM_PERIOD,
             label: 'Archive records failed',

@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { CampaignEventType } from '../../functions/shared/campaign-event-types.js';
 import { ENV, FUNCTION_SERVICES } from '../../functions/shared/contracts/environment.js';
+import { METRICS } from '../../functions/shared/metrics-catalog.js';
 import type { Config } from '../config.js';
 import { retentionFromDays } from '../log-retention.js';
 import type { EndpointKey } from './endpoint-key.js';
@@ -99,7 +100,7 @@ export class IngestApi extends Construct {
       .addMetricFilter('ThrottledRequests', {
         filterPattern: logs.FilterPattern.stringValue('$.status', '=', '429'),
         metricNamespace: props.metricsNamespace,
-        metricName: 'ApiThrottledRequests',
+        metricName: METRICS.apiThrottledRequests,
         metricValue: '1',
       })
       .metric({ statistic: 'Sum', period: Duration.minutes(5) });

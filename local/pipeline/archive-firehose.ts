@@ -3,6 +3,7 @@ import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { FIREHOSE_METRICS } from '../../infra/constructs/archive-format.js';
 import type { LocalResources } from './intrinsics.js';
 import type { MetricDatum } from './metric-store.js';
 import type { SnsDelivery } from './services.js';
@@ -228,9 +229,9 @@ export class ArchiveFirehose {
         for (const [prefix, rows] of buffers) {
           try {
             await this.writeParquet(prefix, rows);
-            this.metric('DeliveryToS3.Success', 1);
+            this.metric(FIREHOSE_METRICS.deliverySuccess, 1);
           } catch (error) {
-            this.metric('DeliveryToS3.Success', 0);
+            this.metric(FIREHOSE_METRICS.deliverySuccess, 0);
             this.buffers.set(prefix, [...rows, ...(this.buffers.get(prefix) ?? [])]);
             failed ??= error;
           }
@@ -271,7 +272,7 @@ export class ArchiveFirehose {
   private fail(kind: FailureKind, error: unknown, body: string, arrival: Date): void {
     const { type, errorCode } = kind;
     this.stats.failed++;
-    if (kind === CONVERSION_FAILED) this.metric('FailedConversion.Records', 1);
+    if (kind === CONVERSION_FAILED) this.metric(FIREHOSE_METRICS.failedConversion, 1);
     const prefix = this.options.stream.errorPrefix
       .replaceAll('!{firehose:error-output-type}', type)
       .replace(/!\{timestamp:yyyy-MM-dd\}/g, arrival.toISOString().slice(0, 10));

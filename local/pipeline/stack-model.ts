@@ -1,5 +1,6 @@
 import { App, type CfnElement, type Stack } from 'aws-cdk-lib';
 import type { CampaignEventType } from '../../functions/shared/campaign-event-types.js';
+import { WEBHOOK_RESOURCE_TYPE } from '../../functions/shared/contracts/webhook-resource.js';
 import { CampaignEventsStack } from '../../infra/campaign-events-stack.js';
 import type { Config } from '../../infra/config.js';
 import { EVENTS_PATH } from '../../infra/constructs/ingest-api.js';
@@ -178,7 +179,7 @@ export function buildStackModel(config: Config, opts: { region: string; accountI
     fanOutMapping,
     subscriptions: ofType(resources, 'AWS::SNS::Subscription'),
     alarms: ofType(resources, 'AWS::CloudWatch::Alarm'),
-    webhookResources: ofType(resources, 'Custom::CampaignWebhooks'),
+    webhookResources: ofType(resources, WEBHOOK_RESOURCE_TYPE),
     deliveryStreams: ofType(resources, 'AWS::KinesisFirehose::DeliveryStream'),
     glueTables: ofType(resources, 'AWS::Glue::Table'),
   };

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
+import { WEBHOOK_RESOURCE_TYPE } from '../../functions/shared/contracts/webhook-resource.js';
 import type { LocalResources } from '../pipeline/intrinsics.js';
 import type { ResourceModel } from '../pipeline/stack-model.js';
 
@@ -102,7 +103,7 @@ function commonFields(
     StackId: `arn:aws:cloudformation:${opts.region}:${opts.accountId}:stack/${opts.stackName}/${randomUUID()}`,
     RequestId: randomUUID(),
     LogicalResourceId: model.logicalId,
-    ResourceType: 'Custom::CampaignWebhooks',
+    ResourceType: WEBHOOK_RESOURCE_TYPE,
     ResourceProperties: properties,
   };
 }
