@@ -44,11 +44,11 @@ export interface ProjectFunctionProps {
 /** Where the synthesized functions' source maps go: beside the assets in the cloud assembly, never in one. */
 export const SOURCE_MAPS_DIR = 'source-maps';
 
-const STASH_SOURCE_MAP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'stash-source-map.ts');
+const STASH_SOURCE_MAP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'stash-source-map.mjs');
 
 /**
  * esbuild settings of every project function (the benchmark builds its SDK-only floor bundle with them).
- * The source map is written, then moved out of the asset (see stash-source-map.ts), so the deployed
+ * The source map is written, then moved out of the asset (see stash-source-map.mjs), so the deployed
  * code is `index.mjs` alone and a stack trace from CloudWatch is resolved with `npm run stack-trace`.
  */
 export const PROJECT_BUNDLING = {
