@@ -17,7 +17,7 @@ import { EventTopics } from './constructs/event-topics.js';
 import { FanOut } from './constructs/fan-out.js';
 import { IngestApi, MAX_INGEST_TIMEOUT } from './constructs/ingest-api.js';
 import { administeredKey, grantOperatorsDataKeyUse } from './constructs/key-access.js';
-import { Monitoring } from './constructs/monitoring.js';
+import { Monitoring, type WatchedFunction, type WatchedQueue } from './constructs/monitoring.js';
 import type { FunctionSizing, ProjectFunction } from './constructs/project-function.js';
 import { WebhookRegistration } from './constructs/webhook-registration.js';
 
@@ -74,33 +74,63 @@ export class CampaignEvents extends Construct {
   constructor(scope: Construct, id: string, props: CampaignEventsProps) {
     super(scope, id);
     validateProps(props);
-    const config = parseConfig(props.config, 'config');
-    this.config = config;
+    this.config = parseConfig(props.config, 'config');
     if (props.permissionsBoundary) iam.PermissionsBoundary.of(this).apply(props.permissionsBoundary);
+    this.dataKey = this.createDataKey(props.existingEncryptionKey);
 
-    this.dataKey =
-      props.existingEncryptionKey ??
+    const eventTable = new EventTable(this, 'EventTable', {
+      encryptionKey: this.dataKey,
+      retainData: this.config.retainData,
+    });
+    this.table = eventTable.table;
+    const endpointKey = new EndpointKey(this, 'EndpointKey', {
+      encryptionKey: this.dataKey,
+      headerName: this.config.api.authHeaderName,
+    });
+    this.endpointKeySecret = endpointKey.secret;
+
+    const ingestApi = this.createIngestApi(eventTable, endpointKey, props.ingestFunctionSizing);
+    this.restApi = ingestApi.restApi;
+    this.endpointUrl = ingestApi.endpointUrl;
+    this.ingestFunction = ingestApi.ingestFunction;
+
+    const eventTopics = this.createEventTopics();
+    this.eventTopics = eventTopics.topics;
+    const fanOut = this.createFanOut(eventTable, eventTopics, props.fanOutFunctionSizing);
+    this.fanOutFunction = fanOut.fanOutFunction;
+    this.fanOutDeadLetterQueue = fanOut.deadLetterQueue;
+
+    // Verification and the first real events follow the registration at once: the ingest (function,
+    // permissions, grants) and the fan-out with this deploy's topics (its TOPIC_ARNS) must be in place first.
+    this.webhookRegistration = this.config.campaign.registerWebhooks
+      ? this.createWebhookRegistration([ingestApi, eventTopics, fanOut])
+      : undefined;
+    this.alerting = this.createAlerting();
+    this.archive = this.config.archive.enabled ? this.createArchive() : undefined;
+    this.alertsTopic = this.alerting.alertsTopic;
+    this.monitoring = this.createMonitoring(ingestApi);
+  }
+
+  private createDataKey(existingKey: kms.Key | undefined): kms.Key {
+    const key =
+      existingKey ??
       administeredKey(
         this,
         'DataKey',
         `${Stack.of(this).stackName}: encrypts Campaign events at rest (table, topics, queues, secrets)`,
         { serviceGrants: ['dynamodb'] },
       );
-    grantOperatorsDataKeyUse(this.dataKey, config.dataKeyOperators);
+    grantOperatorsDataKeyUse(key, this.config.dataKeyOperators);
+    return key;
+  }
 
-    const eventTable = new EventTable(this, 'EventTable', {
-      encryptionKey: this.dataKey,
-      retainData: config.retainData,
-    });
-    this.table = eventTable.table;
-
-    const endpointKey = new EndpointKey(this, 'EndpointKey', {
-      encryptionKey: this.dataKey,
-      headerName: config.api.authHeaderName,
-    });
-    this.endpointKeySecret = endpointKey.secret;
-
-    const ingestApi = new IngestApi(this, 'IngestApi', {
+  private createIngestApi(
+    eventTable: EventTable,
+    endpointKey: EndpointKey,
+    functionSizing: FunctionSizing | undefined,
+  ): IngestApi {
+    const { config } = this;
+    return new IngestApi(this, 'IngestApi', {
       api: config.api,
       eventTypes: config.eventTypes,
       retentionDays: config.retentionDays,
@@ -108,58 +138,62 @@ export class CampaignEvents extends Construct {
       metricsNamespace: config.metricsNamespace,
       eventTable,
       endpointKey,
-      functionSizing: props.ingestFunctionSizing,
+      functionSizing,
       payload: config.payload,
       verifyMailingId: config.campaign.verifyMailingId,
     });
-    this.restApi = ingestApi.restApi;
-    this.endpointUrl = ingestApi.endpointUrl;
-    this.ingestFunction = ingestApi.ingestFunction;
+  }
 
-    const eventTopics = new EventTopics(this, 'EventTopics', {
-      eventTypes: config.eventTypes,
+  private createEventTopics(): EventTopics {
+    return new EventTopics(this, 'EventTopics', {
+      eventTypes: this.config.eventTypes,
       encryptionKey: this.dataKey,
       topicNamePrefix: Stack.of(this).stackName,
       subscribers: {
-        protocols: config.eventTopics.subscriptionProtocols,
-        principals: config.eventTopics.subscribers,
+        protocols: this.config.eventTopics.subscriptionProtocols,
+        principals: this.config.eventTopics.subscribers,
       },
     });
-    this.eventTopics = eventTopics.topics;
+  }
 
-    const fanOut = new FanOut(this, 'FanOut', {
+  private createFanOut(
+    eventTable: EventTable,
+    eventTopics: EventTopics,
+    functionSizing: FunctionSizing | undefined,
+  ): FanOut {
+    return new FanOut(this, 'FanOut', {
       eventTable,
       eventTopics,
       encryptionKey: this.dataKey,
-      logRetentionDays: config.logRetentionDays,
-      metricsNamespace: config.metricsNamespace,
-      retainData: config.retainData,
-      functionSizing: props.fanOutFunctionSizing,
+      logRetentionDays: this.config.logRetentionDays,
+      metricsNamespace: this.config.metricsNamespace,
+      retainData: this.config.retainData,
+      functionSizing,
     });
-    this.fanOutFunction = fanOut.fanOutFunction;
-    this.fanOutDeadLetterQueue = fanOut.deadLetterQueue;
+  }
 
-    this.webhookRegistration = config.campaign.registerWebhooks
-      ? new WebhookRegistration(this, 'WebhookRegistration', {
-          clientIds: config.campaign.clientIds,
-          eventTypes: config.eventTypes,
-          endpointUrl: this.endpointUrl,
-          authHeaderName: config.api.authHeaderName,
-          endpointKeySecret: this.endpointKeySecret,
-          credentialsSecretName: config.campaign.credentialsSecretName,
-          apiStage: this.restApi.deploymentStage,
-          // Verification and the first real events follow at once: the ingest (function, permissions,
-          // grants) and the fan-out with this deploy's topics (its TOPIC_ARNS) must be in place first.
-          waitFor: [ingestApi, eventTopics, fanOut],
-          apiBaseUrl: config.campaign.apiBaseUrl,
-          verifyMailingId: config.campaign.verifyMailingId,
-          endpointKeyRotation: config.campaign.endpointKeyRotation,
-          metricsNamespace: config.metricsNamespace,
-          logRetentionDays: config.logRetentionDays,
-        })
-      : undefined;
+  private createWebhookRegistration(waitFor: readonly Construct[]): WebhookRegistration {
+    const { config } = this;
+    return new WebhookRegistration(this, 'WebhookRegistration', {
+      clientIds: config.campaign.clientIds,
+      eventTypes: config.eventTypes,
+      endpointUrl: this.endpointUrl,
+      authHeaderName: config.api.authHeaderName,
+      endpointKeySecret: this.endpointKeySecret,
+      credentialsSecretName: config.campaign.credentialsSecretName,
+      apiStage: this.restApi.deploymentStage,
+      waitFor,
+      apiBaseUrl: config.campaign.apiBaseUrl,
+      verifyMailingId: config.campaign.verifyMailingId,
+      endpointKeyRotation: config.campaign.endpointKeyRotation,
+      metricsNamespace: config.metricsNamespace,
+      logRetentionDays: config.logRetentionDays,
+    });
+  }
 
-    this.alerting = new Alerting(this, 'Alerting', {
+  private createAlerting(): Alerting {
+    const { config } = this;
+    return new Alerting(this, 'Alerting', {
       metricsNamespace: config.metricsNamespace,
       emails: config.alerts.emails,
       emailMinSeverity: config.alerts.emailMinSeverity,
@@ -168,19 +202,22 @@ export class CampaignEvents extends Construct {
       logRetentionDays: config.logRetentionDays,
       retainQueues: config.retainData,
     });
-    this.archive = config.archive.enabled
-      ? new Archive(this, 'Archive', {
-          config: config.archive,
-          eventTopics: this.eventTopics,
-          encryptionKey: this.dataKey,
-          router: this.alerting,
-          retainData: config.retainData,
-          logRetentionDays: config.logRetentionDays,
-        })
-      : undefined;
-    this.alertsTopic = this.alerting.alertsTopic;
-    const slackNotifier = this.alerting.slackNotifier;
-    this.monitoring = new Monitoring(this, 'Monitoring', {
+  }
+
+  private createArchive(): Archive {
+    return new Archive(this, 'Archive', {
+      config: this.config.archive,
+      eventTopics: this.eventTopics,
+      encryptionKey: this.dataKey,
+      router: this.alerting,
+      retainData: this.config.retainData,
+      logRetentionDays: this.config.logRetentionDays,
+    });
+  }
+
+  private createMonitoring(ingestApi: IngestApi): Monitoring {
+    const { config } = this;
+    return new Monitoring(this, 'Monitoring', {
       router: this.alerting,
       metricsNamespace: config.metricsNamespace,
       eventTypes: config.eventTypes,
@@ -189,41 +226,48 @@ export class CampaignEvents extends Construct {
       apiStage: this.restApi.deploymentStage,
       apiThrottledRequests: ingestApi.throttledRequests,
       fanOutFunction: this.fanOutFunction,
-      // Every project function except the alarm formatter (Alerting alarms it); new functions go here.
-      watchedFunctions: [
-        { name: 'ingest', function: this.ingestFunction, errorSeverity: 'critical' },
-        { name: 'fan-out', function: this.fanOutFunction },
-        ...(slackNotifier ? [{ name: 'slack-notifier', function: slackNotifier }] : []),
-        ...(this.webhookRegistration
-          ? [{ name: 'webhook-reconciler', function: this.webhookRegistration.onEventFunction }]
-          : []),
-      ],
-      deadLetterQueues: [
-        {
-          name: 'fan-out',
-          queue: this.fanOutDeadLetterQueue,
-          meaning:
-            'Stored events could not be published to their SNS topics after every retry: subscribers lack them.',
-          firstAction:
-            'Read the fan-out logs ("Record not published") to find the cause and fix it, then replay: ' +
-            '`npm run redrive -- --stack <stack name>` (dry run), then with --yes (docs/REPLAY.md).',
-        },
-        ...(this.archive
-          ? [
-              {
-                name: 'archive',
-                queue: this.archive.deadLetterQueue,
-                severity: 'warning' as const,
-                meaning: 'SNS could not hand events to the archive delivery stream: the reports lack them.',
-                firstAction:
-                  'Check the delivery stream (throttling, its state), then send the parked messages to it again (README, "Reports": re-send).',
-              },
-            ]
-          : []),
-      ],
+      watchedFunctions: this.watchedFunctions(),
+      deadLetterQueues: this.watchedDeadLetterQueues(),
       eventTopics: this.eventTopics,
       additionalAlarms: [...this.alerting.alarms, ...(this.archive?.alarms ?? [])],
     });
+  }
+
+  /** Every project function except the alarm formatter (Alerting alarms it); new functions go here. */
+  private watchedFunctions(): WatchedFunction[] {
+    const slackNotifier = this.alerting.slackNotifier;
+    return [
+      { name: 'ingest', function: this.ingestFunction, errorSeverity: 'critical' },
+      { name: 'fan-out', function: this.fanOutFunction },
+      ...(slackNotifier ? [{ name: 'slack-notifier', function: slackNotifier }] : []),
+      ...(this.webhookRegistration
+        ? [{ name: 'webhook-reconciler', function: this.webhookRegistration.onEventFunction }]
+        : []),
+    ];
+  }
+
+  private watchedDeadLetterQueues(): WatchedQueue[] {
+    const fanOut: WatchedQueue = {
+      name: 'fan-out',
+      queue: this.fanOutDeadLetterQueue,
+      meaning:
+        'Stored events could not be published to their SNS topics after every retry: subscribers lack them.',
+      firstAction:
+        'Read the fan-out logs ("Record not published") to find the cause and fix it, then replay: ' +
+        '`npm run redrive -- --stack <stack name>` (dry run), then with --yes (docs/REPLAY.md).',
+    };
+    if (!this.archive) return [fanOut];
+    return [
+      fanOut,
+      {
+        name: 'archive',
+        queue: this.archive.deadLetterQueue,
+        severity: 'warning',
+        meaning: 'SNS could not hand events to the archive delivery stream: the reports lack them.',
+        firstAction:
+          'Check the delivery stream (throttling, its state), then send the parked messages to it again (README, "Reports": re-send).',
+      },
+    ];
   }
 }
 
