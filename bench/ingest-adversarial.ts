@@ -114,12 +114,12 @@ async function runCase(name: string, body: string): Promise<Measurement> {
 }
 
 async function buildHandler() {
-  const { Logger } = await import('@aws-lambda-powertools/logger');
-  const { Metrics } = await import('@aws-lambda-powertools/metrics');
   const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
-  const { PutObjectCommand, S3Client } = await import('@aws-sdk/client-s3');
+  const { S3Client } = await import('@aws-sdk/client-s3');
   const { createEventStore } = await import('../functions/ingest/event-store.js');
   const { createIngestHandler } = await import('../functions/ingest/ingest-handler.js');
+  const { s3ObjectWriter } = await import('../functions/ingest/large-event-objects.js');
+  const { createObservability } = await import('../functions/shared/observability.js');
   const { CAMPAIGN_EVENT_TYPES } = await import('../functions/shared/campaign-event-types.js');
   const s3 = new S3Client({ forcePathStyle: true });
   return createIngestHandler({
@@ -134,16 +134,11 @@ async function buildHandler() {
       publishVerificationEvents: false,
       largeEventBucket: 'bench-large-events',
     },
-    logger: new Logger(),
-    metrics: new Metrics(),
+    ...createObservability(),
     store: createEventStore({
       client: new DynamoDBClient({}),
       tableName: 'bench',
-      writeObject: async (key, text, abortSignal) => {
-        await s3.send(new PutObjectCommand({ Bucket: 'bench-large-events', Key: key, Body: text }), {
-          abortSignal,
-        });
-      },
+      writeObject: s3ObjectWriter(s3, 'bench-large-events'),
     }),
     keyVerifier: { verify: async (presented) => presented === KEY },
   });

@@ -1,4 +1,3 @@
-import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { EndpointKeyVerifier } from './endpoint-keys.js';
 import { headerValue, jsonResponse } from './http.js';
@@ -14,35 +13,33 @@ export interface AuthenticateOptions {
 }
 
 /**
- * middy middleware that authenticates a request from its key header alone, before anything reads the
- * body. A refused request gets 401 with `{"message":"Unauthorized"}` and nothing else, whatever the cause.
- * When the keys cannot be read the request gets 503, so the sender retries it once they can.
+ * Authenticates a request from its key header alone, before anything reads the body: undefined when the
+ * key is right, else the answer. A refused request gets 401 with `{"message":"Unauthorized"}` and nothing
+ * else, whatever the cause. When the keys cannot be read the request gets 503, so the sender retries it
+ * once they can. (A step of the handler, not a middleware: a middleware's early answer would skip the
+ * Powertools middlewares' end of invocation, the metrics flush and the trace segment's close.)
  */
-export function authenticate(
+export async function authenticate(
+  event: Pick<APIGatewayProxyEvent, 'headers' | 'multiValueHeaders'>,
   options: AuthenticateOptions,
-): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
-  return {
-    name: 'authenticate',
-    before: async (request) => {
-      const presented = headerValue(request.event, options.headerName);
-      if (presented === undefined || presented === '') {
-        options.onRejected?.('missing-key');
-        return unauthorized();
-      }
-      let verified: boolean;
-      try {
-        verified = await options.verifier.verify(presented);
-      } catch (error) {
-        options.onKeysUnavailable?.(error);
-        return jsonResponse(503, { message: 'The endpoint key cannot be checked right now; retry later' });
-      }
-      if (!verified) {
-        options.onRejected?.('wrong-key');
-        return unauthorized();
-      }
-      return undefined;
-    },
-  };
+): Promise<APIGatewayProxyResult | undefined> {
+  const presented = headerValue(event, options.headerName);
+  if (presented === undefined || presented === '') {
+    options.onRejected?.('missing-key');
+    return unauthorized();
+  }
+  let verified: boolean;
+  try {
+    verified = await options.verifier.verify(presented);
+  } catch (error) {
+    options.onKeysUnavailable?.(error);
+    return jsonResponse(503, { message: 'The endpoint key cannot be checked right now; retry later' });
+  }
+  if (!verified) {
+    options.onRejected?.('wrong-key');
+    return unauthorized();
+  }
+  return undefined;
 }
 
 function unauthorized(): APIGatewayProxyResult {

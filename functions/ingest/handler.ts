@@ -1,44 +1,40 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { readEnvironment } from '../shared/contracts/env.js';
 import { INGEST_ENV } from '../shared/contracts/environment.js';
+import { createObservability, traced } from '../shared/observability.js';
 import { createEndpointKeyVerifier } from './endpoint-keys.js';
 import { createEventStore } from './event-store.js';
 import { createIngestHandler } from './ingest-handler.js';
+import { s3ObjectWriter } from './large-event-objects.js';
 
 /** Seconds Powertools caches the endpoint key secret (a rotation is picked up sooner, see endpoint-keys.ts). */
 const SECRET_CACHE_SECONDS = 300;
 
 const config = readEnvironment(INGEST_ENV);
-const logger = new Logger();
-const metrics = new Metrics();
-const dynamodb = new DynamoDBClient({});
-const s3 = new S3Client({});
+const { logger, metrics, tracer } = createObservability();
+const dynamodb = traced(tracer, new DynamoDBClient({}));
+const s3 = traced(tracer, new S3Client({}));
+const secrets = new SecretsProvider({ awsSdkV3Client: traced(tracer, new SecretsManagerClient({})) });
 
 export const handler = createIngestHandler({
   config,
   logger,
   metrics,
+  tracer,
   store: createEventStore({
     client: dynamodb,
     tableName: config.tableName,
-    writeObject: async (key, body, abortSignal) => {
-      await s3.send(
-        new PutObjectCommand({
-          Bucket: config.largeEventBucket,
-          Key: key,
-          Body: body,
-          ContentType: 'application/json',
-        }),
-        { abortSignal },
-      );
-    },
+    writeObject: s3ObjectWriter(s3, config.largeEventBucket),
   }),
   keyVerifier: createEndpointKeyVerifier({
     load: ({ forceFetch }) =>
-      getSecret(config.endpointKeySecretId, { transform: 'json', maxAge: SECRET_CACHE_SECONDS, forceFetch }),
+      secrets.get(config.endpointKeySecretId, {
+        transform: 'json',
+        maxAge: SECRET_CACHE_SECONDS,
+        forceFetch,
+      }),
   }),
 });

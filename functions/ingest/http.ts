@@ -1,4 +1,7 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { errorSummary } from '../shared/error-policy.js';
 
 /** A JSON response; `Cache-Control: no-store` because every answer is about one delivery. */
 export function jsonResponse(statusCode: number, body: unknown): APIGatewayProxyResult {
@@ -22,4 +25,20 @@ export function headerValue(
     if (key.toLowerCase() === wanted && values !== undefined && values.length > 0) return values.at(-1);
   }
   return undefined;
+}
+
+/**
+ * The ingest's error policy, an HTTP API's: an unexpected error is logged once (name and message, see
+ * errorSummary) and answered 500 with no detail, so the sender retries the batch (storage is idempotent).
+ */
+export function answerInternalError(
+  logger: Logger,
+): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
+  return {
+    name: 'answerInternalError',
+    onError: (request) => {
+      logger.error('Request failed; answering 500', { error: errorSummary(request.error) });
+      request.response = jsonResponse(500, { message: 'Internal error; retry later' });
+    },
+  };
 }

@@ -1,4 +1,5 @@
 import type { CampaignEventType } from '../shared/campaign-event-types.js';
+import { idText } from '../shared/events/event-id.js';
 import { type BounceCategory, bounceCategoryOf, eventTimeOf } from '../shared/events/schema.js';
 import { EVENT_STATUS } from '../shared/events/stored-event.js';
 import {
@@ -27,6 +28,8 @@ export interface IngestBatchOptions extends ClassifyOptions {
   readonly store: EventStore;
   /** Epoch milliseconds by which storing must be done (see PutAllOptions.deadline). */
   readonly deadline?: number;
+  /** Told the batch's summary once it is read, before storing starts (which may fail). */
+  readonly onClassified?: (summary: IngestSummary) => void;
 }
 
 export interface QuarantinedEventReport {
@@ -59,6 +62,8 @@ export interface IngestSummary {
   readonly keptInS3: number;
   readonly quarantinedEvents: readonly QuarantinedEventReport[];
   readonly byType: ReadonlyMap<CampaignEventType, EventTypeTally>;
+  /** The client ids the batch's events carry (quarantined ones whose id could be read included). */
+  readonly clientIds: ReadonlySet<string>;
   /** Accepted bounce events per category. */
   readonly bounces: Readonly<Record<BounceCategory, number>>;
 }
@@ -119,6 +124,7 @@ export async function ingestBatch(
   options: IngestBatchOptions,
 ): Promise<{ summary: IngestSummary; storage: PutAllResult }> {
   const classified = classifyBatch(events, options);
+  options.onClassified?.(classified.summary);
   const storage = await options.store.putAll(classified.entries, { deadline: options.deadline });
   return { summary: withRefusals(classified, storage, options.receivedAt), storage };
 }
@@ -138,12 +144,15 @@ class Tallies {
   private readonly byType = new Map<CampaignEventType, EventTypeTally>();
   private readonly bounces: Record<BounceCategory, number> = { hard: 0, soft: 0, unknown: 0 };
   private readonly quarantinedEvents: QuarantinedEventReport[] = [];
+  private readonly clientIds = new Set<string>();
   private accepted = 0;
   private verification = 0;
   private keptInS3 = 0;
 
   count(index: number, item: WriteReadyItem, reading: EventReading, receivedAt: Date): void {
     if (item.attributes.rawObject !== undefined) this.keptInS3++;
+    const clientId = reading.routable ? reading.event.clientId : reading.readable.clientId;
+    if (clientId !== undefined) this.clientIds.add(idText(clientId));
     if (item.status === EVENT_STATUS.quarantined) {
       this.quarantinedEvents.push({ index, eventKey: item.eventKey, issues: item.issues ?? [] });
       const type = reading.routable ? reading.event.type : reading.readable.eventType;
@@ -179,6 +188,7 @@ class Tallies {
       keptInS3: this.keptInS3,
       quarantinedEvents: this.quarantinedEvents,
       byType: this.byType,
+      clientIds: this.clientIds,
       bounces: this.bounces,
     };
   }

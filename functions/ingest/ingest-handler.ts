@@ -1,14 +1,17 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import middy, { type MiddlewareObj } from '@middy/core';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { CampaignEventType } from '../shared/campaign-event-types.js';
-import { authenticate } from './authenticate.js';
+import { type AuthenticateOptions, authenticate } from './authenticate.js';
 import type { EndpointKeyVerifier } from './endpoint-keys.js';
 import { createEventReader } from './event-reader.js';
 import { describe, type EventStore, EventStoreError } from './event-store.js';
-import { headerValue, jsonResponse } from './http.js';
+import { answerInternalError, headerValue, jsonResponse } from './http.js';
 import { type IngestSummary, ingestBatch } from './ingest-batch.js';
 import { publishContentType, publishIngestMetrics, publishRejection } from './ingest-metrics.js';
 import { contentTypeLabel, parseBatch, type Rejection, readBody } from './request-body.js';
@@ -33,6 +36,7 @@ export interface IngestDependencies {
   readonly store: EventStore;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  readonly tracer: Tracer;
   /** @default () => new Date() */
   readonly clock?: () => Date;
 }
@@ -54,23 +58,50 @@ export const STORE_DEADLINE_MARGIN_MS = 2_500;
  * The ingest Lambda: authenticate (key header only) -> body size, encoding, UTF-8 -> JSON -> batch
  * shape -> read and store every event -> 200 with the counts. Storage that fails, or is unfinished
  * {@link STORE_DEADLINE_MARGIN_MS} before the function's timeout, is a 503 with no counts, so the sender
- * retries the whole batch (storage is idempotent); so is an endpoint key that cannot be read.
+ * retries the whole batch (storage is idempotent); so is an endpoint key that cannot be read. Anything
+ * unexpected is a 500 without detail (answerInternalError).
  */
 export function createIngestHandler(deps: IngestDependencies) {
+  const { logger, metrics, tracer } = deps;
+  return (
+    middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+      // The 200 body lists up to 100 quarantined events: too much for an X-Ray segment (64 KB).
+      .use(captureLambdaHandler(tracer, { captureResponse: false }))
+      .use(injectLambdaContext(logger, { logEvent: false }))
+      .use(logMetrics(metrics))
+      .use(answerInternalError(logger))
+      .handler(requestHandler(deps))
+  );
+}
+
+function requestHandler(deps: IngestDependencies) {
   const { config, logger, metrics } = deps;
+  const handleAuthenticated = authenticatedRequestHandler(deps);
+  const authentication: AuthenticateOptions = {
+    headerName: config.authHeaderName,
+    verifier: deps.keyVerifier,
+    onRejected: (cause) => {
+      publishRejection(metrics, 'unauthorized');
+      logger.info('Request refused', { reason: 'unauthorized', cause, statusCode: 401 });
+    },
+    onKeysUnavailable: (error) => {
+      logger.error('Endpoint key unavailable; answering 503', { error: describe(error) });
+    },
+  };
+  return async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> =>
+    (await authenticate(event, authentication)) ?? handleAuthenticated(event, context);
+}
+
+function authenticatedRequestHandler(deps: IngestDependencies) {
+  const { config, logger, metrics, tracer } = deps;
   const clock = deps.clock ?? (() => new Date());
   const read = createEventReader(config);
-
   const refuse = (rejection: Rejection): APIGatewayProxyResult => {
     publishRejection(metrics, rejection.reason);
     logger.info('Request refused', { reason: rejection.reason, statusCode: rejection.statusCode });
     return jsonResponse(rejection.statusCode, { message: rejection.message });
   };
-
-  const handleAuthenticated = async (
-    event: APIGatewayProxyEvent,
-    context: Context,
-  ): Promise<APIGatewayProxyResult> => {
+  return async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
     publishContentType(metrics, contentTypeLabel(headerValue(event, 'content-type')));
     const body = readBody(
       { ...event, contentEncoding: headerValue(event, 'content-encoding') },
@@ -79,6 +110,7 @@ export function createIngestHandler(deps: IngestDependencies) {
     if (!body.ok) return refuse(body.rejection);
     const batch = parseBatch(body.value, config.maxEventsPerBatch);
     if (!batch.ok) return refuse(batch.rejection);
+    tracer.putAnnotation('batchSize', batch.value.length);
 
     const receivedAt = clock();
     let summary: IngestSummary;
@@ -91,6 +123,7 @@ export function createIngestHandler(deps: IngestDependencies) {
         bucket: config.largeEventBucket,
         publishVerificationEvents: config.publishVerificationEvents,
         deadline: receivedAt.getTime() + context.getRemainingTimeInMillis() - STORE_DEADLINE_MARGIN_MS,
+        onClassified: (classified) => annotateBatch(tracer, classified),
       }));
     } catch (error) {
       if (!(error instanceof EventStoreError)) throw error;
@@ -105,24 +138,16 @@ export function createIngestHandler(deps: IngestDependencies) {
     logStored(logger, summary);
     return jsonResponse(200, responseBody(summary));
   };
+}
 
-  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
-    .use(injectLambdaContext(logger, { logEvent: false }))
-    .use(internalErrorResponse(logger))
-    .use(
-      authenticate({
-        headerName: config.authHeaderName,
-        verifier: deps.keyVerifier,
-        onRejected: (cause) => {
-          publishRejection(metrics, 'unauthorized');
-          logger.info('Request refused', { reason: 'unauthorized', cause, statusCode: 401 });
-        },
-        onKeysUnavailable: (error) => {
-          logger.error('Endpoint key unavailable; answering 503', { error: describe(error) });
-        },
-      }),
-    )
-    .handler(handleAuthenticated);
+/** Values listed in one trace annotation at most (X-Ray keeps annotations short). */
+const MAX_ANNOTATED_VALUES = 20;
+
+/** What a person debugging a delivery searches traces by: the Campaign client and the batch's event types. */
+function annotateBatch(tracer: Tracer, summary: IngestSummary): void {
+  const listed = (values: Iterable<string>) => [...values].sort().slice(0, MAX_ANNOTATED_VALUES).join(',');
+  tracer.putAnnotation('clientId', listed(summary.clientIds));
+  tracer.putAnnotation('eventTypes', listed(summary.byType.keys()));
 }
 
 /** The log lines of a stored batch; each is bounded whatever the batch holds. */
@@ -160,17 +185,5 @@ export function responseBody(summary: IngestSummary) {
     ...(listed.length < summary.quarantinedEvents.length && {
       quarantinedEventsNotListed: summary.quarantinedEvents.length - listed.length,
     }),
-  };
-}
-
-/** Any unexpected error becomes a 500 with no detail (the log has it, bounded), so the sender retries. */
-function internalErrorResponse(logger: Logger): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
-  return {
-    name: 'internalErrorResponse',
-    onError: (request) => {
-      const stack = request.error instanceof Error ? (request.error.stack ?? '').slice(0, 4000) : undefined;
-      logger.error('Request failed', { error: describe(request.error), stack });
-      request.response = jsonResponse(500, { message: 'Internal error; retry later' });
-    },
   };
 }

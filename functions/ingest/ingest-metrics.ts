@@ -1,16 +1,16 @@
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { METRIC_DIMENSIONS, METRICS, type RejectionReason } from '../shared/metrics-catalog.js';
-import { publishMetrics } from '../shared/metrics-publishing.js';
+import { storeMetrics } from '../shared/metrics-publishing.js';
 import type { IngestSummary } from './ingest-batch.js';
 
 /**
  * The ingest metrics of metrics-catalog.ts for a stored batch: totals under the `service` dimension
  * alone (counts with zeros included, so rates and alarms see every batch; every delay), then per-type
- * counts and delays under `EventType`.
+ * counts and delays under `EventType`. The last document is published by the handler's logMetrics.
  */
 export function publishIngestMetrics(metrics: Metrics, summary: IngestSummary): void {
   const count = (name: string, value: number) => ({ name, unit: MetricUnit.Count, values: [value] });
-  publishMetrics(metrics, {}, [
+  storeMetrics(metrics, {}, [
     count(METRICS.eventsReceived, summary.received),
     count(METRICS.eventsAccepted, summary.accepted),
     count(METRICS.eventsQuarantined, summary.quarantined),
@@ -26,7 +26,7 @@ export function publishIngestMetrics(metrics: Metrics, summary: IngestSummary): 
     },
   ]);
   for (const [eventType, tally] of summary.byType) {
-    publishMetrics(metrics, { [METRIC_DIMENSIONS.eventType]: eventType }, [
+    storeMetrics(metrics, { [METRIC_DIMENSIONS.eventType]: eventType }, [
       count(METRICS.eventsReceived, tally.received),
       count(METRICS.eventsAccepted, tally.accepted),
       count(METRICS.eventsMissingFields, tally.missingFields),
@@ -37,14 +37,14 @@ export function publishIngestMetrics(metrics: Metrics, summary: IngestSummary): 
 
 /** One refused request, under its `Reason`. */
 export function publishRejection(metrics: Metrics, reason: RejectionReason): void {
-  publishMetrics(metrics, { [METRIC_DIMENSIONS.reason]: reason }, [
+  storeMetrics(metrics, { [METRIC_DIMENSIONS.reason]: reason }, [
     { name: METRICS.requestsRejected, unit: MetricUnit.Count, values: [1] },
   ]);
 }
 
 /** One authenticated request, under its content type label (see contentTypeLabel). */
 export function publishContentType(metrics: Metrics, contentType: string): void {
-  publishMetrics(metrics, { [METRIC_DIMENSIONS.contentType]: contentType }, [
+  storeMetrics(metrics, { [METRIC_DIMENSIONS.contentType]: contentType }, [
     { name: METRICS.requestsByContentType, unit: MetricUnit.Count, values: [1] },
   ]);
 }

@@ -1,4 +1,3 @@
-import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { authenticate } from '../../../functions/ingest/authenticate.js';
@@ -12,18 +11,16 @@ function request(headers: Record<string, string>, body = '[]'): APIGatewayProxyE
 
 function handlerBehindAuth(rejections: string[]) {
   const seenBodies: Array<string | null> = [];
-  const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
-    .use(
-      authenticate({
-        headerName: 'X-Campaign-Webhook-Key',
-        verifier,
-        onRejected: (cause) => rejections.push(cause),
-      }),
-    )
-    .handler(async (event) => {
-      seenBodies.push(event.body);
-      return { statusCode: 200, body: 'ok' };
+  const handler = async (event: APIGatewayProxyEvent, _context: Context): Promise<APIGatewayProxyResult> => {
+    const refusal = await authenticate(event, {
+      headerName: 'X-Campaign-Webhook-Key',
+      verifier,
+      onRejected: (cause) => rejections.push(cause),
     });
+    if (refusal) return refusal;
+    seenBodies.push(event.body);
+    return { statusCode: 200, body: 'ok' };
+  };
   return { handler, seenBodies };
 }
 

@@ -1,6 +1,7 @@
+import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { BatchWriteItemCommandOutput } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { EndpointKeyVerifier } from '../../../functions/ingest/endpoint-keys.js';
 import { MAX_LISTED_ISSUES } from '../../../functions/ingest/event-items.js';
 import {
@@ -56,6 +57,7 @@ function harness(
     verifier?: EndpointKeyVerifier;
     store?: EventStore;
     requiredFields?: Partial<Record<CampaignEventType, string[]>>;
+    tracer?: Tracer;
   } = {},
 ): Harness {
   const stored: StoreEntry[][] = [];
@@ -94,6 +96,7 @@ function harness(
     store: options.store ?? recordingStore,
     logger: logs.logger,
     metrics: metrics.metrics,
+    tracer: options.tracer ?? new Tracer(),
     clock: () => receivedAt,
   });
   return {
@@ -291,6 +294,52 @@ describe('ingest handler', () => {
     });
     const response = await invoke(h, post('[]'));
     expect(response).toEqual({ statusCode: 500, body: { message: 'Internal error; retry later' } });
+  });
+
+  it('logs an unexpected error once, by name and message, with no stack or cause', async () => {
+    const h = harness({
+      store: {
+        putAll: async () => {
+          throw new TypeError('a defect', { cause: new Error('https://user:password@example.com') });
+        },
+      },
+    });
+    await invoke(h, post('[]'));
+    const failures = h.logs().filter((line) => line.includes('Request failed'));
+    expect(failures).toHaveLength(1);
+    const logged = JSON.parse(failures[0] as string) as Record<string, unknown>;
+    expect(logged.error).toEqual({ name: 'TypeError', message: 'a defect' });
+    expect(failures[0]).not.toContain('password');
+    expect(failures[0]).not.toContain('ingest-handler');
+  });
+
+  it('annotates the trace with the batch size, its client ids and event types, stored or not', async () => {
+    const tracer = new Tracer();
+    const annotations = vi.spyOn(tracer, 'putAnnotation');
+    const h = harness({ tracer });
+    const batch = [events.event('open'), events.event('click', { clientId: 7 }), events.event('open')];
+    await invoke(h, post(JSON.stringify(batch)));
+    h.failStore(new EventStoreError('BatchWriteItem failed', 1));
+    await invoke(h, post(JSON.stringify([events.event('bounce')])));
+    expect(annotations.mock.calls).toEqual([
+      ['batchSize', 3],
+      ['clientId', '100001,7'],
+      ['eventTypes', 'click,open'],
+      ['batchSize', 1],
+      ['clientId', '100001'],
+      ['eventTypes', 'bounce'],
+    ]);
+  });
+
+  it('publishes every metric by the end of the invocation, and never an empty set', async () => {
+    const h = harness();
+    await invoke(h, post(JSON.stringify([events.event('open')]), { 'X-Campaign-Webhook-Key': 'wrong' }));
+    await invoke(h, post('{'));
+    await invoke(h, post(JSON.stringify([events.event('open')])));
+    expect(rejectionReasons(h.metrics())).toEqual(['unauthorized', 'malformed']);
+    const perType = h.metrics().filter((document) => document.dimensions.EventType === 'open');
+    expect(perType.map((document) => document.values.EventsAccepted)).toEqual([1]);
+    expect(h.logs().join('\n')).not.toContain('No application metrics');
   });
 
   it('accepts a JSON body whatever its content type, counting each content type', async () => {

@@ -1,6 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { afterEach, describe, expect, it } from 'vitest';
-import { publishMetrics } from '../../../functions/shared/metrics-publishing.js';
+import { publishMetrics, storeMetrics } from '../../../functions/shared/metrics-publishing.js';
 import { capturedMetrics } from './emf.js';
 
 describe('publishMetrics', () => {
@@ -43,5 +43,26 @@ describe('publishMetrics', () => {
     ]);
     expect(documents.every((document) => document.dimensions.EventType === 'click')).toBe(true);
     expect(documents.flatMap((document) => document.values.EventDelay)).toEqual(delays);
+  });
+
+  it('stores the last document for the end of the invocation, publishing what was stored before first', () => {
+    const captured = capturedMetrics('ingest');
+    restore = captured.restore;
+    storeMetrics(captured.metrics, { ContentType: 'none' }, [
+      { name: 'RequestsByContentType', unit: MetricUnit.Count, values: [1] },
+    ]);
+    expect(captured.documents()).toEqual([]);
+    const delays = Array.from({ length: 120 }, (_, index) => index);
+    storeMetrics(captured.metrics, { EventType: 'open' }, [
+      { name: 'EventDelay', unit: MetricUnit.Seconds, values: delays },
+    ]);
+    expect(captured.documents().map((document) => document.dimensions)).toEqual([
+      { service: 'ingest', ContentType: 'none' },
+      { service: 'ingest', EventType: 'open' },
+    ]);
+    captured.metrics.publishStoredMetrics();
+    const documents = captured.documents();
+    expect(documents.at(-1)?.dimensions).toEqual({ service: 'ingest', EventType: 'open' });
+    expect(documents.slice(1).flatMap((document) => document.values.EventDelay)).toEqual(delays);
   });
 });
