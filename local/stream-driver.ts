@@ -6,12 +6,11 @@ import {
   GetRecordsCommand,
   GetShardIteratorCommand,
   type ShardIteratorType,
-  type _Record as StreamRecord,
   TrimmedDataAccessException,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { toLambdaRecord } from '../functions/shared/events/stream-record.js';
 import { createLambdaContext, withLambdaTimeout } from './lambda-context.js';
+import { lambdaRecordFromWire, sendForWireJson } from './wire-json.js';
 
 export interface StreamDriverOptions {
   dynamoEndpoint: string;
@@ -241,11 +240,14 @@ export function startStreamDriver(opts: StreamDriverOptions): StreamDriver {
         return { records: 0, changed: true };
       }
     }
-    let result: { Records?: StreamRecord[]; NextShardIterator?: string };
+    let result: { Records?: Parameters<typeof lambdaRecordFromWire>[0][]; NextShardIterator?: string };
     try {
-      result = await client.send(
-        new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: Math.min(batchSize, MAX_GET_RECORDS) }),
-      );
+      const command = new GetRecordsCommand({
+        ShardIterator: shard.iterator,
+        Limit: Math.min(batchSize, MAX_GET_RECORDS),
+      });
+      // Read from the wire: the SDK's deserializer loses `__proto__` members of stored events.
+      result = (await sendForWireJson(client, command)).wire as typeof result;
     } catch (error) {
       if (error instanceof ExpiredIteratorException) {
         shard.iterator = undefined;
@@ -259,7 +261,9 @@ export function startStreamDriver(opts: StreamDriverOptions): StreamDriver {
       }
       throw error;
     }
-    const records = (result.Records ?? []).map((record) => toLambdaRecord(record, opts.streamArn, region));
+    const records = (result.Records ?? []).map((record) =>
+      lambdaRecordFromWire(record, opts.streamArn, region),
+    );
     stats.received += records.length;
     const matching = opts.filter ? records.filter(opts.filter) : records;
     stats.filtered += records.length - matching.length;

@@ -1,4 +1,4 @@
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { Context, DynamoDBRecord } from 'aws-lambda';
 import type { CampaignEventType } from '../../functions/shared/campaign-event-types.js';
 import { fromAttributeMap } from '../../functions/shared/events/attribute-values.js';
@@ -6,6 +6,7 @@ import type { Config } from '../../infra/config.js';
 import type { ApiGatewayAdapter } from '../api-gateway-adapter.js';
 import { createLambdaContext } from '../lambda-context.js';
 import type { StreamDriver } from '../stream-driver.js';
+import { sendForWireJson } from '../wire-json.js';
 import { type RenderedEmail, wireAlertPath } from './alert-path.js';
 import { type ArchiveFirehose, startLocalArchive } from './archive-firehose.js';
 import { newCounters, type PipelineCounters } from './counters.js';
@@ -453,7 +454,15 @@ async function scanAll(client: DynamoDBClient, tableName: string): Promise<Array
   const items: Array<Record<string, unknown>> = [];
   let ExclusiveStartKey: ScanCommand['input']['ExclusiveStartKey'];
   do {
-    const page = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey }));
+    // Read from the wire: the SDK's deserializer loses `__proto__` members of stored events.
+    const { wire } = await sendForWireJson(
+      client,
+      new ScanCommand({ TableName: tableName, ExclusiveStartKey }),
+    );
+    const page = wire as {
+      Items?: Array<Record<string, AttributeValue>>;
+      LastEvaluatedKey?: typeof ExclusiveStartKey;
+    };
     items.push(...(page.Items ?? []).map((item) => fromAttributeMap(item)));
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);

@@ -69,6 +69,7 @@ export async function startIngestEndpoint(opts: IngestEndpointOptions): Promise<
       stage: opts.model.stageName,
       stageInUrl: true,
       sourceIp: CAMPAIGN_SENDER_IP,
+      binaryMediaTypes: [...opts.model.binaryMediaTypes],
       handler,
       timeoutMs: (opts.model.functions.get('ingest')?.timeoutSeconds ?? 28) * 1000,
       functionName: opts.functionName,

@@ -93,6 +93,8 @@ export interface StackModel {
   readonly endpointKeySecretLogicalId: string;
   readonly restApiLogicalId: string;
   readonly restApiName: string;
+  /** The REST API's binaryMediaTypes: bodies of these content types reach the ingest base64-encoded. */
+  readonly binaryMediaTypes: readonly string[];
   readonly stageLogicalId: string;
   readonly stageName: string;
   /** The ingest resource path, e.g. `/events`. */
@@ -164,6 +166,7 @@ export function buildStackModel(config: Config, opts: { region: string; accountI
     endpointKeySecretLogicalId: idOf(stack.events.endpointKeySecret),
     restApiLogicalId: idOf(stack.events.restApi),
     restApiName: String(resources[idOf(stack.events.restApi)]?.Properties?.Name ?? ''),
+    binaryMediaTypes: binaryMediaTypes(resources[idOf(stack.events.restApi)]),
     stageLogicalId: idOf(stage),
     stageName: String(resources[idOf(stage)]?.Properties?.StageName ?? 'prod'),
     ingestPath: `/${EVENTS_PATH}`,
@@ -183,6 +186,12 @@ export function buildStackModel(config: Config, opts: { region: string; accountI
     deliveryStreams: ofType(resources, 'AWS::KinesisFirehose::DeliveryStream'),
     glueTables: ofType(resources, 'AWS::Glue::Table'),
   };
+}
+
+/** CloudFormation documents a media type's `/` written as `~1`; the CDK writes it plain: both are read. */
+function binaryMediaTypes(restApi: TemplateResource | undefined): string[] {
+  const types = (restApi?.Properties?.BinaryMediaTypes as string[] | undefined) ?? [];
+  return types.map((type) => type.replaceAll('~1', '/'));
 }
 
 function ofType(resources: Resources, type: string): ResourceModel[] {
