@@ -8,7 +8,13 @@ import {
 import { errorMessage, failureLines, type LogLines, ReconcileError } from './execute.js';
 import { failureForCloudFormation, REQUEST_FAILED } from './failure-reason.js';
 import type { PlanContext } from './plan.js';
-import { formatWebhookIds, type ReconcileResult, reconcileWebhooks, removeWebhooks } from './reconcile.js';
+import {
+  formatWebhookIds,
+  type ReconcileRequest,
+  type ReconcileResult,
+  reconcileWebhooks,
+  removeWebhooks,
+} from './reconcile.js';
 import { VerificationError, verificationFailureLines } from './verify.js';
 
 /**
@@ -121,7 +127,10 @@ async function updateWebhooks(
     previousEventTypes: old.eventTypes,
     ...pushReason(old, props),
   };
-  const result = await reconcile(props, context, deps);
+  // Campaign's verify sends test events through the production endpoint: on an update only the webhooks
+  // this deploy created or changed are verified, unless the verification mailing itself changed.
+  const verify = old.verifyMailingId === props.verifyMailingId ? 'created-or-changed' : 'all';
+  const result = await reconcile(props, context, deps, verify);
   return { PhysicalResourceId: physicalResourceId, Data: responseData(props, result) };
 }
 
@@ -137,6 +146,7 @@ async function reconcile(
   props: WebhookResourceProperties,
   context: PlanContext,
   deps: LifecycleDependencies,
+  verify: ReconcileRequest['verify'] = 'all',
 ): Promise<ReconcileResult> {
   const [client, endpointKey] = await Promise.all([
     deps.campaignClient(props),
@@ -151,6 +161,7 @@ async function reconcile(
       authHeaderName: props.authHeaderName,
       endpointKey,
       ...(props.verifyMailingId === undefined ? {} : { verifyMailingId: props.verifyMailingId }),
+      verify,
       ...context,
     },
     deps.logger,

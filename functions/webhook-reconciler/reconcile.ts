@@ -19,8 +19,13 @@ import { type VerificationSummary, verifyWebhooks } from './verify.js';
 export interface ReconcileRequest extends DesiredWebhooks, PlanContext {
   /** The endpoint key Campaign must send (the secret's `current`). */
   readonly endpointKey: string;
-  /** Verify every webhook against this mailing after reconciling; skipped when undefined. */
+  /** Verify webhooks against this mailing after reconciling; skipped when undefined. */
   readonly verifyMailingId?: number;
+  /**
+   * Which webhooks to verify: all, or only those this run created or changed (each verify sends test events
+   * through the production endpoint, so an unchanged webhook is not verified again). @default 'all'
+   */
+  readonly verify?: 'all' | 'created-or-changed';
 }
 
 export interface ReconcileResult {
@@ -47,13 +52,26 @@ export async function reconcileWebhooks(
     const id = execution.webhookIds.get(type);
     if (id !== undefined) webhookIds.set(type, id);
   }
-  const verification = await verifyWebhooks(client, request.clientId, webhookIds, request.verifyMailingId);
+  const toVerify =
+    request.verify === 'created-or-changed' ? pick(webhookIds, createdOrChangedTypes(plan)) : webhookIds;
+  const verification = await verifyWebhooks(client, request.clientId, toVerify, request.verifyMailingId, {
+    unchanged: webhookIds.size - toVerify.size,
+  });
   logger.info('Campaign webhooks reconciled', {
     clientId: request.clientId,
     webhookIds: formatWebhookIds(webhookIds),
     verification: verification.summary,
   });
   return { plan, webhookIds, done: execution.done, verification };
+}
+
+/** The types whose webhook the plan creates, updates or activates. */
+export function createdOrChangedTypes(plan: ReconcilePlan): Set<CampaignEventType> {
+  return new Set(plan.actions.filter((action) => action.kind !== 'retire').map((action) => action.type));
+}
+
+function pick<K, V>(map: ReadonlyMap<K, V>, keys: ReadonlySet<K>): Map<K, V> {
+  return new Map([...map].filter(([key]) => keys.has(key)));
 }
 
 export interface RemovalResult {

@@ -44,11 +44,12 @@ export class VerificationError extends Error {
 }
 
 export const SKIPPED_NO_MAILING = 'skipped: no verifyMailingId configured';
+export const SKIPPED_NOTHING_CHANGED = 'skipped: no webhook created or changed';
 
 const MAX_BODY_IN_MESSAGE = 200;
 
 /**
- * Verifies every webhook. Throws a {@link VerificationError} naming each failure when any target did not
+ * Verifies the given webhooks (`unchanged`: how many others were left unverified, for the summary). Throws a {@link VerificationError} naming each failure when any target did not
  * answer 200, or when Campaign could verify none of them (a 400 for every type suggests a wrong mailing id).
  */
 export async function verifyWebhooks(
@@ -56,8 +57,12 @@ export async function verifyWebhooks(
   clientId: number,
   webhookIds: ReadonlyMap<CampaignEventType, number>,
   mailingId: number | undefined,
+  options: { readonly unchanged?: number } = {},
 ): Promise<VerificationSummary> {
   if (mailingId === undefined) return { status: 'skipped', summary: SKIPPED_NO_MAILING, results: [] };
+  const unchanged = options.unchanged ?? 0;
+  if (webhookIds.size === 0 && unchanged > 0)
+    return { status: 'skipped', summary: SKIPPED_NOTHING_CHANGED, results: [] };
 
   const results = await Promise.all(
     [...webhookIds].map(async ([type, webhookId]): Promise<WebhookVerification> => {
@@ -102,9 +107,10 @@ export async function verifyWebhooks(
     unsupported.length > 0
       ? ` (not supported for: ${unsupported.map((result) => result.type).join(', ')})`
       : '';
+  const notReverified = unchanged > 0 ? ` (${unchanged} unchanged, not verified again)` : '';
   return {
     status: 'verified',
-    summary: `verified ${passed} webhooks with mailing ${mailingId}${notSupported}`,
+    summary: `verified ${passed} webhooks with mailing ${mailingId}${notSupported}${notReverified}`,
     results,
   };
 }

@@ -207,6 +207,38 @@ describe('Update', () => {
     expect(response.Data?.Changes).toBe('none');
   });
 
+  it('verifies on an update only the webhooks it created or changed, none when nothing changed', async () => {
+    await setUp();
+    const verifying = { verifyMailingId: '900001' };
+    const created = await handleLifecycleEvent(createEvent(properties(verifying)), deps());
+    expect(created.Data?.Verification).toBe('verified 2 webhooks with mailing 900001');
+    const verified = () =>
+      simulator.requests.filter((request) => request.operation === 'verifyWebhook').map((r) => r.webhookId);
+
+    simulator.clearRecords();
+    const unchanged = await handleLifecycleEvent(
+      updateEvent(properties(verifying), properties(verifying)),
+      deps(),
+    );
+    expect(verified()).toEqual([]);
+    expect(unchanged.Data?.Verification).toBe('skipped: no webhook created or changed');
+
+    simulator.clearRecords();
+    const widened = { ...verifying, eventTypes: ['sent', 'bounce', 'click'] };
+    const added = await handleLifecycleEvent(updateEvent(properties(widened), properties(verifying)), deps());
+    const clickId = Number(added.Data?.WebhookIds?.split(',')[2]?.split('=')[1]);
+    expect(verified()).toEqual([clickId]);
+    expect(added.Data?.Verification).toBe(
+      'verified 1 webhooks with mailing 900001 (2 unchanged, not verified again)',
+    );
+
+    endpointKey = KEY_2;
+    simulator.clearRecords();
+    const rotated = { ...widened, endpointKeyRotation: '1' };
+    await handleLifecycleEvent(updateEvent(properties(rotated), properties(widened)), deps());
+    expect(verified()).toHaveLength(3);
+  });
+
   it('pushes the current key to every webhook when endpointKeyRotation changes', async () => {
     await setUp();
     await handleLifecycleEvent(createEvent(), deps());
