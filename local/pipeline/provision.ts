@@ -157,7 +157,9 @@ async function provisionBuckets(
       // Bucket names are lower case, at most 63 characters.
       const name = `${model.stackName}-${logicalId}`.toLowerCase().slice(0, 63);
       await client.send(new CreateBucketCommand({ Bucket: name })).catch((error: unknown) => {
-        if ((error as Error).name !== 'BucketAlreadyOwnedByYou') throw error;
+        // s3rver answers BucketAlreadyExists for its own buckets (one local owner): a restarted stack's.
+        const { name: code } = error as Error;
+        if (code !== 'BucketAlreadyOwnedByYou' && code !== 'BucketAlreadyExists') throw error;
       });
       buckets.set(logicalId, name);
       resources.define(logicalId, name, {

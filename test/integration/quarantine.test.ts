@@ -1,0 +1,146 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { CampaignEventType } from '../../functions/shared/campaign-event-types.js';
+import { eventKeyFor, quarantineKeyFor } from '../../functions/shared/events/event-key.js';
+import { type CampaignEvent, CampaignEventFactory } from '../../local/campaign-simulator/event-factory.js';
+import { runCli } from '../../scripts/quarantine.js';
+import { bodyOf, largeEventBucketOf, runOperation, writeCdkJson } from '../support/operations.js';
+import {
+  type LocalServices,
+  type Pipeline,
+  startTestPipeline,
+  startTestServices,
+} from '../support/pipeline.js';
+
+/**
+ * `npm run quarantine` on the pipeline the stack describes: events quarantined by the real ingest under
+ * a strict configuration (bounce not configured, opens must carry deviceType), then the configuration
+ * relaxed and the quarantine requeued: exactly the events the relaxed reader accepts become accepted
+ * items, which the real fan-out publishes once from DynamoDB Local's stream; a redelivery and a second
+ * requeue publish nothing again.
+ */
+describe('quarantine requeue', () => {
+  let services: LocalServices;
+  let pipeline: Pipeline | undefined;
+
+  beforeAll(async () => {
+    services = await startTestServices();
+  });
+  afterAll(async () => {
+    await services?.stop();
+  });
+  afterEach(async () => {
+    await pipeline?.stop();
+    pipeline = undefined;
+    services.sns.reset();
+  });
+
+  const STRICT = {
+    eventTypes: ['sent', 'open', 'click'] as CampaignEventType[],
+    payload: { requiredFields: { open: ['deviceType'] } },
+  };
+  const RELAXED = { eventTypes: ['sent', 'open', 'click', 'bounce'] as CampaignEventType[], payload: {} };
+
+  function events() {
+    const factory = new CampaignEventFactory({ seed: 1101, clientId: 100001 });
+    const withDevice = Array.from({ length: 4 }, () => factory.event('open', { deviceType: 'mobile' }));
+    const withoutDevice = Array.from({ length: 5 }, () => factory.event('open'));
+    const large = factory.event('open', { notes: 'n'.repeat(200_000) } as Partial<CampaignEvent>);
+    const bounces = Array.from({ length: 3 }, () => factory.event('bounce'));
+    const sent = Array.from({ length: 4 }, () => factory.event('sent'));
+    const invalid = factory.invalidEvents();
+    return { withDevice, withoutDevice, large, bounces, sent, invalid };
+  }
+
+  it('promotes exactly what the relaxed settings accept, each published once, and stays idempotent', async () => {
+    const strict = await startTestPipeline(services, { config: STRICT });
+    pipeline = strict;
+    const e = events();
+    const early = e.withoutDevice[0] as CampaignEvent;
+    const batch = [...e.withDevice, ...e.withoutDevice, e.large, ...e.bounces, ...e.sent, ...e.invalid];
+    const first = await strict.post(batch);
+    expect(first).toMatchObject({ status: 200, body: { accepted: 8, quarantined: 14 } });
+    await strict.waitUntilIdle();
+
+    const listed = await runOperation(runCli, 'list', '--table-name', strict.tableName);
+    expect(listed.code, listed.output).toBe(0);
+    expect(listed.output).toContain('14 quarantined event(s)');
+    expect(listed.output).toMatch(
+      /\s9 {2}open {2}deviceType: is required for open events \(requiredFields\)/,
+    );
+    expect(listed.output).toMatch(/\s3 {2}bounce {2}type: event type "…" is not configured/);
+    expect(listed.output).not.toContain('@example.com');
+
+    // The relaxed configuration is deployed (same stack: same table, a bounce topic now).
+    await strict.stop();
+    const p = await startTestPipeline(services, {
+      config: { ...RELAXED, stackName: strict.config.stackName },
+    });
+    pipeline = p;
+    // A deploy keeps the stack's generated endpoint key (the local provisioning makes a new one).
+    await services.putSecret(p.provisioned.endpointKeySecretName, {
+      current: strict.endpointKey,
+      previous: '',
+    });
+    const post = (body: unknown) => p.post(body, { key: strict.endpointKey });
+    await p.waitUntilIdle();
+    // Campaign redelivers one of the events before the requeue: the relaxed ingest accepts it (published once).
+    const baseline = services.sns.published.length;
+    expect(await post([early])).toMatchObject({ status: 200, body: { accepted: 1 } });
+    await p.waitUntilIdle();
+    expect(services.sns.published).toHaveLength(baseline + 1);
+    const live = services.sns.published.length;
+
+    const relaxed = writeCdkJson(RELAXED);
+    const args = [
+      '--table-name',
+      p.tableName,
+      '--config',
+      relaxed,
+      '--large-event-bucket',
+      largeEventBucketOf(p),
+    ];
+    const promotable = [...e.withoutDevice.slice(1), e.large, ...e.bounces];
+    const expectedKeys = promotable
+      .map((event) => eventKeyFor(event.type as 'open' | 'bounce', event))
+      .sort();
+
+    const dry = await runOperation(runCli, 'requeue', ...args);
+    expect(dry.code, dry.output).toBe(0);
+    expect(dry.output).toMatch(/Scan of .*read unit/);
+    expect(dry.output).toContain('9 would be promoted to accepted items (bounce 3, open 6)');
+    expect(dry.output).toContain('5 still quarantined');
+    expect(dry.output).toMatch(/write units it would take about \d+/);
+    await p.waitUntilIdle();
+    expect(services.sns.published).toHaveLength(live);
+    expect((await p.items()).filter((item) => item.status === 'quarantined')).toHaveLength(14);
+
+    const real = await runOperation(runCli, 'requeue', ...args, '--yes');
+    expect(real.code, real.output).toBe(0);
+    expect(real.output).toContain('8 promoted (each published once by the fan-out), 1 already accepted');
+    await p.waitUntilIdle();
+    const requeued = services.sns.published.slice(live);
+    expect(requeued.map((message) => bodyOf(message).eventKey).sort()).toEqual(expectedKeys);
+    for (const message of requeued) {
+      expect(message.topicArn).toBe(p.topicArns[bodyOf(message).eventType]);
+    }
+    const items = await p.items();
+    const quarantinedKeys = items
+      .filter((item) => item.status === 'quarantined')
+      .map((item) => item.eventKey);
+    expect(quarantinedKeys.sort()).toEqual(e.invalid.map((event) => quarantineKeyFor(event)).sort());
+    const largeItem = items.find((item) => item.eventKey === eventKeyFor('open', e.large));
+    expect(largeItem).toMatchObject({ status: 'accepted', rawObject: { bucket: largeEventBucketOf(p) } });
+
+    // Campaign redelivers the whole batch afterwards: every promoted item is overwritten (a MODIFY), and
+    // nothing is published again; a second requeue finds nothing more to promote.
+    expect(await post(batch)).toMatchObject({ status: 200, body: { accepted: 17, quarantined: 5 } });
+    await p.waitUntilIdle();
+    expect(services.sns.published).toHaveLength(live + 8);
+    const again = await runOperation(runCli, 'requeue', ...args, '--yes');
+    expect(again.code, again.output).toBe(0);
+    expect(again.output).toContain('0 promoted');
+    expect(again.output).toContain('5 still quarantined');
+    await p.waitUntilIdle();
+    expect(services.sns.published).toHaveLength(live + 8);
+  });
+});

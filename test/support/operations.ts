@@ -1,0 +1,43 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { ConfigInput } from '../../infra/config.js';
+import type { PublishedMessage } from '../../local/sns-stand-in.js';
+import type { Pipeline } from './pipeline.js';
+import { TEST_CONFIG } from './pipeline.js';
+
+/** What the operator-command tests share: a cdk.json to read settings from, the CLI's output, bodies. */
+
+/** Writes a cdk.json-shaped file (context.campaignEvents) over the test configuration; returns its path. */
+export function writeCdkJson(input: Partial<ConfigInput>): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ops-config-'));
+  const file = path.join(dir, 'cdk.json');
+  writeFileSync(file, JSON.stringify({ context: { campaignEvents: { ...TEST_CONFIG, ...input } } }));
+  return file;
+}
+
+export type Cli = (
+  argv: readonly string[],
+  io: { stdout: (line: string) => void; stderr: (line: string) => void },
+) => Promise<number>;
+
+/** Runs an operator CLI in process; the pipeline's AWS_ENDPOINT_URL_* reach the local services. */
+export async function runOperation(cli: Cli, ...argv: string[]): Promise<{ code: number; output: string }> {
+  const lines: string[] = [];
+  const code = await cli(argv, {
+    stdout: (line) => lines.push(line),
+    stderr: (line) => lines.push(`stderr: ${line}`),
+  });
+  return { code, output: lines.join('\n') };
+}
+
+/** The large-event bucket of the pipeline's ingest (its LARGE_EVENT_BUCKET, resolved locally). */
+export function largeEventBucketOf(p: Pipeline): string {
+  const ref = (p.model.functions.get('ingest')?.environment.LARGE_EVENT_BUCKET as { Ref?: string })?.Ref;
+  const bucket = ref === undefined ? undefined : p.provisioned.buckets.get(ref);
+  if (bucket === undefined) throw new Error('The pipeline has no large-event bucket');
+  return bucket;
+}
+
+export const bodyOf = (message: PublishedMessage) =>
+  JSON.parse(message.message) as { eventKey: string; eventType: string; event?: Record<string, unknown> };
