@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { itemBytes, marshalJson, toAttributeMap } from '../shared/events/attribute-values.js';
+import { itemBytes, measureJson, numberBytes, toAttributeMap } from '../shared/events/attribute-values.js';
+import { idText } from '../shared/events/event-id.js';
 import {
   eventKeyFor,
   keyForText,
@@ -16,8 +17,9 @@ import type { ReadableFields, RoutableEvent } from './event-reader.js';
  */
 
 /**
- * Largest event kept inline, as source bytes: the item holds it twice (map and text) under DynamoDB's
- * 400 KB, and the published message (the event plus a small envelope) stays under SNS's 256 KiB. A
+ * Largest event kept inline, as source bytes: the published message (the event plus a small envelope)
+ * stays under SNS's 256 KiB, and the item under DynamoDB's 400 KB (it holds the text once, but the limit
+ * dates from items holding it twice, map and text, and what goes to S3 decides what is published). A
  * larger event is kept in S3 and the item (and message) carries a pointer.
  */
 export const MAX_INLINE_EVENT_BYTES = 160 * 1024;
@@ -74,28 +76,101 @@ export function acceptedEventItem(
     routable.verification && !context.publishVerificationEvents
       ? EVENT_STATUS.verification
       : EVENT_STATUS.accepted;
-  const envelope = toAttributeMap({
-    eventKey,
-    status,
-    eventType: routable.type,
-    clientId: routable.clientId,
-    ...(routable.mailingId !== undefined && { mailingId: routable.mailingId }),
-    ...(routable.recipientId !== undefined && { recipientId: routable.recipientId }),
-    ...times(context),
-    ...(routable.missingFields.length > 0 && { missingFields: [...routable.missingFields] }),
-    ...(routable.invalidFields.length > 0 && { invalidFields: [...routable.invalidFields] }),
-  });
+  const envelope = acceptedEnvelope(eventKey, status, routable, context);
   const rawBytes = Buffer.byteLength(received.text);
   if (rawBytes > MAX_INLINE_EVENT_BYTES) {
-    return claimChecked(eventKey, status, envelope, received, context, `is ${rawBytes} bytes of JSON`);
+    return claimChecked(
+      eventKey,
+      status,
+      envelope.attributes,
+      received,
+      context,
+      `is ${rawBytes} bytes of JSON`,
+    );
   }
-  const event = marshalJson(routable.event);
-  if (!event.ok) return claimChecked(eventKey, status, envelope, received, context, event.problem);
-  const bytes = itemBytes(envelope) + 'raw'.length + rawBytes + 'event'.length + event.bytes;
+  // The event is stored once, as its text; the fan-out reads it back (stored-event.ts). What goes to S3
+  // is still decided by what the normalized map would take, so every published message stays as it was.
+  const map = measureJson(routable.event);
+  if (!map.ok) return claimChecked(eventKey, status, envelope.attributes, received, context, map.problem);
+  const bytes = envelope.bytes + 'raw'.length + rawBytes + 'event'.length + map.bytes;
   if (bytes > MAX_ITEM_BYTES) {
-    return claimChecked(eventKey, status, envelope, received, context, `takes ${bytes} bytes as an item`);
+    const reason = `takes ${bytes} bytes as an item`;
+    return claimChecked(eventKey, status, envelope.attributes, received, context, reason);
   }
-  return { eventKey, status, attributes: { ...envelope, raw: { S: received.text }, event: event.value } };
+  return { eventKey, status, attributes: { ...envelope.attributes, raw: { S: received.text } } };
+}
+
+/**
+ * The attributes of an accepted event besides its text, built directly (every value is known to be
+ * storable: the reader checked the ids and the recipient), and their size as DynamoDB counts it.
+ */
+function acceptedEnvelope(
+  eventKey: string,
+  status: WriteReadyItem['status'],
+  routable: RoutableEvent,
+  context: ItemContext,
+): { attributes: Record<string, AttributeValue>; bytes: number } {
+  const stamp = stampOf(context);
+  const clientId = idText(routable.clientId);
+  const attributes: Record<string, AttributeValue> = {
+    eventKey: { S: eventKey },
+    status: { S: status },
+    eventType: { S: routable.type },
+    clientId: { N: clientId },
+  };
+  let bytes =
+    'eventKey'.length +
+    eventKey.length +
+    'status'.length +
+    status.length +
+    'eventType'.length +
+    routable.type.length +
+    'clientId'.length +
+    numberBytes(clientId) +
+    stamp.bytes;
+  if (routable.mailingId !== undefined) {
+    const mailingId = idText(routable.mailingId);
+    attributes.mailingId = { N: mailingId };
+    bytes += 'mailingId'.length + numberBytes(mailingId);
+  }
+  if (routable.recipientId !== undefined) {
+    attributes.recipientId = { S: routable.recipientId };
+    bytes += 'recipientId'.length + Buffer.byteLength(routable.recipientId);
+  }
+  attributes.receivedAt = stamp.receivedAt;
+  attributes.expiresAt = stamp.expiresAt;
+  for (const name of ['missingFields', 'invalidFields'] as const) {
+    const fields = routable[name];
+    if (fields.length === 0) continue;
+    attributes[name] = { L: fields.map((field) => ({ S: field })) };
+    bytes +=
+      name.length + 3 + fields.length + fields.reduce((sum, field) => sum + Buffer.byteLength(field), 0);
+  }
+  return { attributes, bytes };
+}
+
+interface Stamp {
+  readonly receivedAt: AttributeValue;
+  readonly expiresAt: AttributeValue;
+  readonly bytes: number;
+}
+
+/** The receipt and expiry attributes are the same for a whole batch: made once per context. */
+const stamps = new WeakMap<ItemContext, Stamp>();
+
+function stampOf(context: ItemContext): Stamp {
+  let stamp = stamps.get(context);
+  if (stamp === undefined) {
+    const { receivedAt, expiresAt } = times(context);
+    const expires = String(expiresAt);
+    stamp = {
+      receivedAt: { S: receivedAt },
+      expiresAt: { N: expires },
+      bytes: 'receivedAt'.length + receivedAt.length + 'expiresAt'.length + numberBytes(expires),
+    };
+    stamps.set(context, stamp);
+  }
+  return stamp;
 }
 
 export function quarantinedEventItem(

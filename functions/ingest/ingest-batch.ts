@@ -91,12 +91,24 @@ export function classifyBatch(events: readonly ReceivedEvent[], options: Classif
     else entries.set(eventKey, entry);
     tallies.count(index, entry.item, reading, options.receivedAt);
   });
-  // One S3 write for all of the batch's large events, however many there are.
   const distinct = [...entries.values()];
+  return {
+    ...sharedObject(distinct, outcomes, options.bucket),
+    summary: tallies.summary(events.length, duplicates),
+  };
+}
+
+/** One S3 write for all of the batch's large events, however many there are (the items point into it). */
+function sharedObject(
+  distinct: StoreEntry[],
+  outcomes: Array<{ reading: EventReading; item: WriteReadyItem }>,
+  bucket: string,
+): Pick<ClassifiedBatch, 'entries' | 'outcomes'> {
   const shared = shareObject(
     distinct.map((entry) => entry.item),
-    options.bucket,
+    bucket,
   );
+  if (shared.every((item, index) => item === distinct[index]?.item)) return { entries: distinct, outcomes };
   const byKey = new Map(shared.map((item) => [item.eventKey, item]));
   return {
     entries: distinct.map((entry, index) => ({ ...entry, item: shared[index] as WriteReadyItem })),
@@ -104,7 +116,6 @@ export function classifyBatch(events: readonly ReceivedEvent[], options: Classif
       ...outcome,
       item: byKey.get(outcome.item.eventKey) as WriteReadyItem,
     })),
-    summary: tallies.summary(events.length, duplicates),
   };
 }
 

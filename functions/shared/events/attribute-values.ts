@@ -71,6 +71,84 @@ export function marshalJson(value: unknown): Marshalled {
   return { ok: true, value: root.value, bytes };
 }
 
+export type Measured =
+  | { readonly ok: true; readonly bytes: number }
+  | { readonly ok: false; readonly problem: string };
+
+/**
+ * What {@link marshalJson} would answer about a JSON value (its size as a DynamoDB map, or the first
+ * reason DynamoDB could not hold it), without building the attribute values: for a value that is kept
+ * as text, where only whether the map would fit is wanted.
+ */
+export function measureJson(value: unknown): Measured {
+  const root = leafBytes(value);
+  if (typeof root === 'string') return { ok: false, problem: root };
+  if (root !== CONTAINER) return { ok: true, bytes: root };
+  let bytes = 0;
+  const containers: unknown[] = [value];
+  const depths: number[] = [1];
+  for (let container = containers.pop(); container !== undefined; container = containers.pop()) {
+    const depth = depths.pop() as number;
+    if (depth > DYNAMODB_VALUE_LIMITS.maxDepth) {
+      return {
+        ok: false,
+        problem: `nested deeper than the ${DYNAMODB_VALUE_LIMITS.maxDepth} levels DynamoDB stores`,
+      };
+    }
+    const list = Array.isArray(container) ? container : undefined;
+    const names = list === undefined ? Object.keys(container as object) : undefined;
+    const count = list?.length ?? (names as string[]).length;
+    bytes += 3 + count;
+    for (let index = 0; index < count; index++) {
+      let member: unknown;
+      if (list !== undefined) member = list[index];
+      else {
+        const name = (names as string[])[index] as string;
+        const nameProblem = memberNameProblem(name);
+        if (nameProblem !== undefined) return { ok: false, problem: nameProblem };
+        bytes += Buffer.byteLength(name);
+        member = (container as Record<string, unknown>)[name];
+      }
+      const size = leafBytes(member);
+      if (typeof size === 'string') return { ok: false, problem: size };
+      if (size === CONTAINER) {
+        containers.push(member);
+        depths.push(depth + 1);
+      } else bytes += size;
+    }
+  }
+  return { ok: true, bytes };
+}
+
+const CONTAINER = -1;
+
+/** A leaf's size as DynamoDB counts it, {@link CONTAINER} for a list or map, or why it cannot be stored. */
+function leafBytes(value: unknown): number | string {
+  if (value === null) return 1;
+  switch (typeof value) {
+    case 'string':
+      if (!isWellFormedText(value))
+        return 'holds a string that is not well-formed Unicode (a lone surrogate)';
+      return Buffer.byteLength(value);
+    case 'boolean':
+      return 1;
+    case 'number': {
+      // A double has at most 17 significant digits: only its magnitude can be out of DynamoDB's range.
+      if (Number.isSafeInteger(value))
+        return Math.ceil((value < 0 ? String(-value) : String(value)).length / 2) + 1;
+      const text = String(value);
+      return numberProblem(text, value) ?? numberBytes(text);
+    }
+    case 'object': {
+      if (!isRawJsonNumber(value)) return CONTAINER;
+      const text = rawJsonText(value);
+      return numberProblem(text, Number(text)) ?? numberBytes(text);
+    }
+    default:
+      throw new TypeError(`A ${typeof value} is not a JSON value`);
+  }
+}
+
 type Member = readonly [name: string | undefined, value: unknown, place: (value: AttributeValue) => void];
 
 function membersOf(source: unknown, target: AttributeValue): Member[] {
@@ -264,6 +342,7 @@ export function itemBytes(item: Readonly<Record<string, AttributeValue>>): numbe
   return bytes;
 }
 
-function numberBytes(text: string): number {
+/** Bytes DynamoDB counts for a number: 1 per two significant digits plus 1 (every digit counted, so never less). */
+export function numberBytes(text: string): number {
   return Math.ceil(text.replace(/[^0-9]/g, '').length / 2) + 1;
 }

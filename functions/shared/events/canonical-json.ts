@@ -41,11 +41,25 @@ export function writeCanonicalJson(value: unknown, write: (piece: string) => voi
       stack.pop();
       continue;
     }
-    if (top.next > 0) write(',');
-    if (top.names !== undefined) write(`${JSON.stringify(top.names[top.next])}:`);
+    if (top.names !== undefined) write(memberPrefix(top.names[top.next] as string, top.next > 0));
+    else if (top.next > 0) write(',');
     current = top.members[top.next++];
     pending = true;
   }
+}
+
+/** Quoted member names already written (events of a batch share their names); short names only. */
+const quotedNames = new Map<string, string>();
+const MAX_QUOTED_NAMES = 4096;
+
+/** `"name":`, after a comma unless it is the first member. */
+function memberPrefix(name: string, afterComma: boolean): string {
+  let quoted = quotedNames.get(name);
+  if (quoted === undefined) {
+    quoted = `${JSON.stringify(name)}:`;
+    if (name.length <= 64 && quotedNames.size < MAX_QUOTED_NAMES) quotedNames.set(name, quoted);
+  }
+  return afterComma ? `,${quoted}` : quoted;
 }
 
 /** Writes a leaf, or the opening bracket of a container and returns its frame. */

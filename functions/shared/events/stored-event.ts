@@ -3,6 +3,7 @@ import { type CampaignEventType, isCampaignEventType } from '../campaign-event-t
 import { EVENT_STATUS } from '../contracts/event-table.js';
 import { fromAttributeMap } from './attribute-values.js';
 import { type EventId, isEventId } from './event-id.js';
+import { parseJsonLosslessly } from './lossless-json.js';
 
 /**
  * The table item of one event, and the message the fan-out publishes from it.
@@ -15,8 +16,11 @@ import { type EventId, isEventId } from './event-id.js';
  *   `key`, `offset`, `bytes`: the byte range of an encrypted S3 object holding that text, expired with
  *   the same retention);
  * - accepted and verification: `eventType` (registration name), `clientId` (N), `mailingId` (N, when
- *   readable), `recipientId` (S, when present), `event` (M: the normalized event; absent when the event
- *   is kept in S3), `missingFields` / `invalidFields` (L of S, when any);
+ *   readable), `recipientId` (S, when present), `missingFields` / `invalidFields` (L of S, when any).
+ *   The normalized event is not stored: it is `raw` read back (numbers a double cannot hold kept exactly)
+ *   with `type`, `clientId`, `mailingId` and `recipientId` set to those attributes (see
+ *   {@link normalizedEvent}), so the item holds the event once. Items written before that carry it as
+ *   `event` (M), which is read as it is;
  * - quarantined: `issues` (L of S), `eventType` / `clientId` when they could be read.
  */
 export { EVENT_STATUS };
@@ -67,11 +71,12 @@ export function readImage(image: Readonly<Record<string, StreamAttributeValue>> 
   if (item.status !== EVENT_STATUS.accepted) {
     return { kind: 'not-accepted', status: String(item.status) };
   }
-  const problems = imageProblems(item);
+  const event = item.event ?? (typeof item.raw === 'string' ? normalizedEvent(item) : undefined);
+  const problems = imageProblems(item, event);
   if (problems.length > 0) {
     return { kind: 'unreadable', reason: `missing or malformed attributes: ${problems.join(', ')}` };
   }
-  const { eventKey, eventType, clientId, mailingId, recipientId, receivedAt, event, rawObject } = item;
+  const { eventKey, eventType, clientId, mailingId, recipientId, receivedAt, rawObject } = item;
   return {
     kind: 'accepted',
     event: {
@@ -89,8 +94,29 @@ export function readImage(image: Readonly<Record<string, StreamAttributeValue>> 
   };
 }
 
-function imageProblems(item: Record<string, unknown>): string[] {
-  const { eventKey, eventType, clientId, mailingId, recipientId, receivedAt, event, rawObject } = item;
+/**
+ * The normalized event of an item that holds only its text: the text read as the ingest read it, with
+ * the routing fields the ingest normalized (type, ids, recipient) replaced by the item's attributes, in
+ * place, so the key order stays the order received.
+ */
+function normalizedEvent(item: Record<string, unknown>): Record<string, unknown> | undefined {
+  let event: unknown;
+  try {
+    event = parseJsonLosslessly(item.raw as string);
+  } catch {
+    return undefined;
+  }
+  if (event === null || typeof event !== 'object' || Array.isArray(event)) return undefined;
+  const record = event as Record<string, unknown>;
+  record.type = item.eventType;
+  record.clientId = item.clientId;
+  if (item.mailingId !== undefined) record.mailingId = item.mailingId;
+  if (item.recipientId !== undefined) record.recipientId = item.recipientId;
+  return record;
+}
+
+function imageProblems(item: Record<string, unknown>, event: unknown): string[] {
+  const { eventKey, eventType, clientId, mailingId, recipientId, receivedAt, rawObject } = item;
   const isObject = (value: unknown) => value !== null && typeof value === 'object' && !Array.isArray(value);
   return [
     typeof eventKey !== 'string' && 'eventKey',

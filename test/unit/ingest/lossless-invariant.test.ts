@@ -1,11 +1,13 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { fc, test } from '@fast-check/vitest';
+import type { AttributeValue as StreamAttributeValue } from 'aws-lambda';
 import { describe, expect } from 'vitest';
 import { createEventReader } from '../../../functions/ingest/event-reader.js';
 import { classifyBatch } from '../../../functions/ingest/ingest-batch.js';
 import { parseBatch } from '../../../functions/ingest/request-body.js';
 import { CAMPAIGN_EVENT_TYPES } from '../../../functions/shared/campaign-event-types.js';
 import { fromAttributeValue } from '../../../functions/shared/events/attribute-values.js';
+import { readImage } from '../../../functions/shared/events/stored-event.js';
 import { batchArbitrary, type GeneratedBatch, VERIFY_MAILING_ID } from '../../support/adversarial-batches.js';
 import { comparableJson, dynamoDataProblems, heldText } from '../../support/stored-items.js';
 
@@ -70,10 +72,13 @@ describe('the ingest invariant on generated batches (pure classification)', () =
             bytes: Buffer.byteLength(element.text),
           });
         }
-        const storedEvent = item.attributes.event;
-        if (storedEvent !== undefined) {
+        // What the fan-out publishes for an accepted item held inline: read back from its text alone.
+        if (item.status === 'accepted' && item.attributes.raw !== undefined) {
+          const reading = readImage(item.attributes as Record<string, StreamAttributeValue>);
+          expect(reading.kind).toBe('accepted');
+          const published = reading.kind === 'accepted' ? reading.event.event : undefined;
           const normalized = new Set(['type', 'clientId', 'mailingId', 'recipientId']);
-          expect(comparableJson(fromAttributeValue(storedEvent), normalized)).toEqual(
+          expect(comparableJson(published, normalized)).toEqual(
             comparableJson(JSON.parse(element.text, keepSource), normalized),
           );
         }

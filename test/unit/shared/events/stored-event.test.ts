@@ -5,6 +5,7 @@ import { createEventReader } from '../../../../functions/ingest/event-reader.js'
 import { classifyBatch } from '../../../../functions/ingest/ingest-batch.js';
 import { parseBatch } from '../../../../functions/ingest/request-body.js';
 import { CAMPAIGN_EVENT_TYPES } from '../../../../functions/shared/campaign-event-types.js';
+import { toAttributeValue } from '../../../../functions/shared/events/attribute-values.js';
 import { eventKeyFor } from '../../../../functions/shared/events/event-key.js';
 import { readImage } from '../../../../functions/shared/events/stored-event.js';
 
@@ -48,6 +49,27 @@ describe('readImage', () => {
         event: { type: 'open', clientId: 7, mailingId: 9, recipientId: '5', extra: { a: [1] } },
       },
     });
+  });
+
+  it("holds the event once, as its text, and publishes it normalized from the item's attributes", () => {
+    expect(image.raw).toEqual({ S: text });
+    expect(image.event).toBeUndefined();
+    const padded = imageOf(' { "type" : "OPEN", "clientId":"007", "recipientId":12, "n":1.50 } ');
+    const reading = readImage(padded);
+    expect(reading.kind === 'accepted' && JSON.stringify(reading.event.event)).toBe(
+      '{"type":"open","clientId":7,"recipientId":"12","n":1.5}',
+    );
+  });
+
+  it('reads an item written with the event as a map (before the text alone was kept) as it is', () => {
+    const { raw: _raw, ...envelope } = image;
+    const legacy = {
+      ...envelope,
+      raw: { S: '{"stale":true}' },
+      event: toAttributeValue({ type: 'open', a: 1 }),
+    };
+    const reading = readImage(legacy as Record<string, StreamAttributeValue>);
+    expect(reading.kind === 'accepted' && reading.event.event).toEqual({ type: 'open', a: 1 });
   });
 
   it('publishes the key order received, and fields named __proto__ or constructor', () => {
@@ -99,7 +121,7 @@ describe('readImage', () => {
       status: 'verification',
     });
     expect(readImage(undefined)).toMatchObject({ kind: 'unreadable' });
-    const { event: _event, clientId: _clientId, ...broken } = image;
+    const { raw: _raw, clientId: _clientId, ...broken } = image;
     expect(readImage(broken)).toEqual({
       kind: 'unreadable',
       reason: 'missing or malformed attributes: clientId, event',
