@@ -1,12 +1,17 @@
-import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CampaignOperation } from '../../functions/shared/campaign-api/types.js';
 import type { CampaignEventType } from '../../functions/shared/campaign-event-types.js';
-import { postToTarget, type TargetResponse } from './delivery.js';
+import { type DeliveryOptions, type DeliveryReport, deliverTo } from './delivery.js';
 import { type CampaignEvent, CampaignEventFactory } from './event-factory.js';
 import { FaultInjector, type OutageMode } from './faults.js';
-import { SimulatorHttpError, type StoredWebhook, toRestWebhook, WebhookStore } from './webhook-store.js';
+import { basicAuthUser, drain, readBody, readForm } from './request-io.js';
+import { API_PREFIX, type MatchedRoute, matchRoute, WRITE_OPERATIONS } from './routes.js';
+import { type VerificationReport, verifyWebhook } from './verify.js';
+import { SimulatorHttpError, toRestWebhook, WebhookStore } from './webhook-store.js';
+
+export type { DeliveryOptions, DeliveryReport } from './delivery.js';
+export type { VerificationReport } from './verify.js';
 
 /**
  * A Campaign REST API simulator for the webhook part of the contract
@@ -21,15 +26,6 @@ export interface SimulatorUser {
   readonly password: string;
   /** Clients this API user may manage. @default every client */
   readonly clientIds?: readonly number[];
-}
-
-export interface DeliveryOptions {
-  /** Attempts per batch and webhook; a non-2xx answer or no answer is retried. @default 3 */
-  readonly maxAttempts?: number;
-  /** Wait between attempts (Campaign's real policy is undocumented). @default 0 */
-  readonly retryDelayMs?: number;
-  /** Per POST. @default 10000 */
-  readonly timeoutMs?: number;
 }
 
 export interface CampaignSimulatorOptions {
@@ -65,38 +61,9 @@ export interface RecordedRequest {
   readonly status: number;
 }
 
-/** One verify call: the test events Campaign sent to a webhook, and what the target answered. */
-export interface VerificationReport {
-  readonly clientId: number;
-  readonly webhookId: number;
-  readonly type: CampaignEventType;
-  readonly mailingId: number;
-  readonly numberOfEvents: number;
-  /** The target's HTTP status (0: no answer). The verify call itself answers 200 whatever it is. */
-  readonly httpStatusCode: number;
-}
-
-/** One batch sent to one webhook, with every attempt's answer. */
-export interface DeliveryReport {
-  readonly clientId: number;
-  readonly webhookId: number;
-  readonly type: CampaignEventType;
-  readonly targetUrl: string;
-  readonly eventCount: number;
-  readonly attempts: readonly TargetResponse[];
-  readonly delivered: boolean;
-}
-
-const WRITE_OPERATIONS: ReadonlySet<string> = new Set<CampaignOperation>([
-  'createWebhook',
-  'updateWebhook',
-  'deleteWebhook',
-  'activateWebhook',
-  'deactivateWebhook',
-]);
-const API_PREFIX = '/rest';
 const REBIND_BUDGET_MS = 10_000;
-const MAX_FORM_BYTES = 64 * 1024;
+
+type Reply = (status: number, body?: unknown, headers?: Record<string, string>) => void;
 
 export class CampaignSimulator {
   readonly store: WebhookStore;
@@ -212,7 +179,9 @@ export class CampaignSimulator {
     const targets = this.store
       .all(clientId)
       .filter((webhook) => webhook.type === type && webhook.status === 'activated');
-    const reports = await Promise.all(targets.map((webhook) => this.deliverTo(webhook, events)));
+    const reports = await Promise.all(
+      targets.map((webhook) => deliverTo(webhook, events, this.options.delivery)),
+    );
     this.deliveries.push(...reports);
     return reports;
   }
@@ -249,33 +218,6 @@ export class CampaignSimulator {
     return new CampaignEventFactory({ clientId, seed: this.eventSeed++ });
   }
 
-  private async deliverTo(webhook: StoredWebhook, events: readonly CampaignEvent[]): Promise<DeliveryReport> {
-    const maxAttempts = Math.max(1, this.options.delivery?.maxAttempts ?? 3);
-    const attempts: TargetResponse[] = [];
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      const response = await postToTarget(
-        webhook.targetUrl,
-        webhook.authentication,
-        events,
-        this.options.delivery?.timeoutMs ?? 10_000,
-      );
-      attempts.push(response);
-      if (response.status >= 200 && response.status < 300) break;
-      const delay = this.options.delivery?.retryDelayMs ?? 0;
-      if (attempt < maxAttempts && delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-    }
-    const last = attempts[attempts.length - 1];
-    return {
-      clientId: webhook.clientId,
-      webhookId: webhook.id,
-      type: webhook.type,
-      targetUrl: webhook.targetUrl,
-      eventCount: events.length,
-      attempts,
-      delivered: last !== undefined && last.status >= 200 && last.status < 300,
-    };
-  }
-
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     if (this.outage === 'reset' || this.outage === 'refuse') {
       request.socket.destroy();
@@ -288,7 +230,7 @@ export class CampaignSimulator {
     }
     const route = matchRoute(request.method ?? 'GET', url.pathname);
     const matched = route !== undefined && !('error' in route) ? route : undefined;
-    const record = (status: number) =>
+    const reply: Reply = (status, body, headers = {}) => {
       this.requests.push({
         method: request.method ?? 'GET',
         path: url.pathname,
@@ -297,17 +239,13 @@ export class CampaignSimulator {
         ...(matched?.webhookId === undefined ? {} : { webhookId: matched.webhookId }),
         status,
       });
-    const reply = (status: number, body?: unknown, headers: Record<string, string> = {}) => {
-      record(status);
       this.send(response, status, body, headers);
     };
-
     if (this.outage === '503') return reply(503, { message: 'Service Unavailable' });
     if (route === undefined)
       return reply(404, { message: `No such resource: ${request.method} ${url.pathname}` });
     if ('error' in route) return reply(400, { message: route.error });
-
-    const user = this.authenticate(request);
+    const user = basicAuthUser(request, this.options.users);
     if (user === undefined) {
       return reply(
         401,
@@ -318,7 +256,11 @@ export class CampaignSimulator {
     if (user.clientIds !== undefined && !user.clientIds.includes(route.clientId)) {
       return reply(403, { message: `The API user may not access client ${route.clientId}` });
     }
+    await this.serve(route, request, url, reply);
+  }
 
+  /** Runs an authorized operation, with the latency and failure injected for it. */
+  private async serve(route: MatchedRoute, request: IncomingMessage, url: URL, reply: Reply): Promise<void> {
     const latency = this.faults.latencyFor(route.operation);
     if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
     const fault = this.faults.take(route.operation);
@@ -331,7 +273,6 @@ export class CampaignSimulator {
       await drain(request);
       return faultReply();
     }
-
     try {
       const result = await this.execute(route, request, url);
       if (fault) return faultReply();
@@ -374,49 +315,13 @@ export class CampaignSimulator {
   /** Sends test events to the target with the registered authentication; reports the target's answer. */
   private async verify(clientId: number, webhookId: number, query: URLSearchParams): Promise<unknown[]> {
     const webhook = this.store.find(clientId, webhookId);
-    const mailingRaw = query.get('mailingId');
-    if (mailingRaw === null || !/^\d+$/.test(mailingRaw) || Number(mailingRaw) < 1) {
-      throw new SimulatorHttpError(400, 'mailingId is required and must be the id of a valid mailing');
-    }
-    const mailingId = Number(mailingRaw);
-    const numberRaw = query.get('numberOfEvents') ?? '1';
-    const numberOfEvents = /^\d+$/.test(numberRaw) ? Number(numberRaw) : Number.NaN;
-    if (!(numberOfEvents >= 1 && numberOfEvents <= 100)) {
-      throw new SimulatorHttpError(400, 'numberOfEvents must be between 1 and 100');
-    }
-    if (this.options.verifyUnsupportedTypes?.includes(webhook.type)) {
-      throw new SimulatorHttpError(
-        400,
-        `The verification of the webhook is not supported for type ${webhook.type}.`,
-      );
-    }
-    const knownMailings = this.options.mailingIds?.[clientId];
-    if (knownMailings !== undefined && !knownMailings.includes(mailingId)) {
-      throw new SimulatorHttpError(400, `Mailing ${mailingId} does not exist for client ${clientId}.`);
-    }
-    const factory = this.eventFactory(clientId);
-    const events = Array.from({ length: numberOfEvents }, () => {
-      const event = factory.event(webhook.type);
-      return 'mailingId' in event ? { ...event, mailingId } : event;
-    });
-    const answer = await postToTarget(webhook.targetUrl, webhook.authentication, events, 10_000);
-    this.verifications.push({
-      clientId,
-      webhookId: webhook.id,
-      type: webhook.type,
-      mailingId,
-      numberOfEvents,
-      httpStatusCode: answer.status,
-    });
-    return [
-      {
-        id: webhook.id,
-        httpStatusCode: answer.status,
-        responseBody: answer.body,
-        numberOfEvents,
-        targetUrl: webhook.targetUrl,
-      },
-    ];
+    const settings = {
+      ...(this.options.verifyUnsupportedTypes && { unsupportedTypes: this.options.verifyUnsupportedTypes }),
+      ...(this.options.mailingIds?.[clientId] && { knownMailings: this.options.mailingIds[clientId] }),
+    };
+    const { report, body } = await verifyWebhook(webhook, query, settings, () => this.eventFactory(clientId));
+    this.verifications.push(report);
+    return body;
   }
 
   private async handleAdmin(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
@@ -444,20 +349,6 @@ export class CampaignSimulator {
     this.send(response, 404, { message: 'Admin routes: GET /_simulator/state, POST /_simulator/deliver' });
   }
 
-  private authenticate(request: IncomingMessage): SimulatorUser | undefined {
-    const header = request.headers.authorization ?? '';
-    const match = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header);
-    if (!match?.[1]) return undefined;
-    const decoded = Buffer.from(match[1], 'base64').toString('utf8');
-    const separator = decoded.indexOf(':');
-    if (separator < 0) return undefined;
-    const username = decoded.slice(0, separator);
-    const password = decoded.slice(separator + 1);
-    return this.options.users.find(
-      (user) => user.username === username && equalSecrets(user.password, password),
-    );
-  }
-
   private send(
     response: ServerResponse,
     status: number,
@@ -481,71 +372,4 @@ export async function startCampaignSimulator(options: CampaignSimulatorOptions):
   const simulator = new CampaignSimulator(createServer({ keepAliveTimeout: 1000 }), options);
   await simulator.listen(options.port ?? 0);
   return simulator;
-}
-
-interface MatchedRoute {
-  readonly operation: CampaignOperation;
-  readonly clientId: number;
-  readonly webhookId?: number;
-}
-
-function matchRoute(method: string, pathname: string): MatchedRoute | { error: string } | undefined {
-  if (!pathname.startsWith(`${API_PREFIX}/`)) return undefined;
-  const parts = pathname
-    .slice(API_PREFIX.length + 1)
-    .replace(/\/+$/, '')
-    .split('/');
-  const [client, collection, id, action] = parts;
-  if (collection !== 'webhooks' || parts.length > 4) return undefined;
-  const operation = operationFor(method, id !== undefined, action);
-  if (operation === undefined) return undefined;
-  if (!client || !/^\d+$/.test(client)) return { error: 'clientId must be an integer' };
-  if (id !== undefined && !/^\d+$/.test(id)) return { error: 'webhookId must be an integer' };
-  return { operation, clientId: Number(client), ...(id === undefined ? {} : { webhookId: Number(id) }) };
-}
-
-function operationFor(
-  method: string,
-  hasId: boolean,
-  action: string | undefined,
-): CampaignOperation | undefined {
-  if (!hasId) return method === 'GET' ? 'selectWebhooks' : method === 'POST' ? 'createWebhook' : undefined;
-  if (action === undefined)
-    return method === 'PUT' ? 'updateWebhook' : method === 'DELETE' ? 'deleteWebhook' : undefined;
-  if (action === 'activate' && method === 'POST') return 'activateWebhook';
-  if (action === 'deactivate' && method === 'POST') return 'deactivateWebhook';
-  if (action === 'verify' && method === 'GET') return 'verifyWebhook';
-  return undefined;
-}
-
-async function readForm(request: IncomingMessage): Promise<URLSearchParams> {
-  const contentType = request.headers['content-type'] ?? '';
-  if (!/^application\/x-www-form-urlencoded\b/i.test(contentType)) {
-    await drain(request);
-    throw new SimulatorHttpError(415, 'The body must be application/x-www-form-urlencoded');
-  }
-  return new URLSearchParams(await readBody(request));
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_FORM_BYTES) throw new SimulatorHttpError(413, 'Request body too large');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-async function drain(request: IncomingMessage): Promise<void> {
-  for await (const _chunk of request) {
-    // discard
-  }
-}
-
-function equalSecrets(expected: string, actual: string): boolean {
-  const a = Buffer.from(expected);
-  const b = Buffer.from(actual);
-  return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -212,6 +212,32 @@ async function wire(
   env: EnvironmentScope,
   cleanups: Array<() => Promise<void> | void>,
 ): Promise<Parts> {
+  const loaded = await provisionAndLoad(options, model, services, env, cleanups);
+  const { provisioned, handlers, observed } = loaded;
+  const adapter = await startIngestEndpoint({
+    model,
+    handler: handlers.ingest,
+    functionName: provisioned.functionNames.get('ingest') ?? 'ingest',
+    ...(options.ports?.endpoint === undefined ? {} : { port: options.ports.endpoint }),
+    metrics: observed.serviceMetrics,
+    counters: observed.counters,
+    ...(options.onIngestAnswer ? { onAnswer: options.onIngestAnswer } : {}),
+  });
+  cleanups.push(() => adapter.stop());
+  const fanOut = fanOutControl({ options, model, services, provisioned, handlers, observed });
+  cleanups.push(() => fanOut.stop());
+  const subscribers = await startSubscribers(options, model, services, loaded, cleanups);
+  return { model, services, adapter, fanOut, ...loaded, ...subscribers, ...observed };
+}
+
+/** The Slack receiver, the stack's resources provisioned, and the handlers loaded with their environment. */
+async function provisionAndLoad(
+  options: PipelineOptions,
+  model: StackModel,
+  services: LocalServices,
+  env: EnvironmentScope,
+  cleanups: Array<() => Promise<void> | void>,
+) {
   const slack = await startSlackReceiver(options.ports?.slack);
   cleanups.push(() => slack.stop());
   const dynamoClient = new DynamoDBClient({
@@ -249,19 +275,19 @@ async function wire(
       region: model.region,
       accountId: ACCOUNT_ID,
     });
+  return { slack, dynamoClient, provisioned, observed, handlers, newContext };
+}
+
+/** The stack's topic subscribers: the pipeline's own taps, the archive, the alert path (formatter, Slack, email). */
+async function startSubscribers(
+  options: PipelineOptions,
+  model: StackModel,
+  services: LocalServices,
+  loaded: Awaited<ReturnType<typeof provisionAndLoad>>,
+  cleanups: Array<() => Promise<void> | void>,
+) {
+  const { provisioned, observed, handlers, slack } = loaded;
   const { counters, serviceMetrics } = observed;
-  const adapter = await startIngestEndpoint({
-    model,
-    handler: handlers.ingest,
-    functionName: provisioned.functionNames.get('ingest') ?? 'ingest',
-    ...(options.ports?.endpoint === undefined ? {} : { port: options.ports.endpoint }),
-    metrics: serviceMetrics,
-    counters,
-    ...(options.onIngestAnswer ? { onAnswer: options.onIngestAnswer } : {}),
-  });
-  cleanups.push(() => adapter.stop());
-  const fanOut = fanOutControl({ options, model, services, provisioned, handlers, observed });
-  cleanups.push(() => fanOut.stop());
   const published = await tapEventTopics(services, provisioned.topicArns, counters, (type) =>
     options.onFirstPublished?.(type),
   );
@@ -281,7 +307,7 @@ async function wire(
     services,
     handlers,
     instrument: (key, handler) => serviceMetrics.instrument(key, handler),
-    newContext,
+    newContext: loaded.newContext,
     onEmail(email) {
       emails.push(email);
       counters.emails++;
@@ -296,21 +322,7 @@ async function wire(
   slack.onPost(() => {
     counters.slackPosts++;
   });
-  return {
-    model,
-    services,
-    provisioned,
-    handlers,
-    dynamoClient,
-    adapter,
-    slack,
-    emails,
-    published,
-    archive,
-    newContext,
-    fanOut,
-    ...observed,
-  };
+  return { published, archive, emails };
 }
 
 /** The pipeline's counters, metrics (CloudWatch stand-in) and the handlers' log sink. */
