@@ -18,6 +18,8 @@ export interface CursorState {
   readonly operation: string;
   readonly segments: SegmentPosition[];
   readonly totals: Record<string, number>;
+  /** What else a command must carry over to a resumed run (written with every save). */
+  readonly data: Record<string, unknown>;
 }
 
 export interface Cursor {
@@ -41,6 +43,7 @@ export function openCursor(path: string | undefined, operation: string, segments
     operation,
     segments: Array.from({ length: segments }, () => ({ done: false })),
     totals: {},
+    data: {},
   };
   let state = fresh;
   let resumed = false;
@@ -82,7 +85,7 @@ function readState(path: string): CursorState {
     const parsed = JSON.parse(readFileSync(path, 'utf8')) as CursorState;
     if (typeof parsed.operation !== 'string' || !Array.isArray(parsed.segments))
       throw new Error('not a cursor');
-    return { ...parsed, totals: { ...(parsed.totals ?? {}) } };
+    return { ...parsed, totals: { ...(parsed.totals ?? {}) }, data: { ...(parsed.data ?? {}) } };
   } catch (error) {
     throw new CursorError(`Cannot read the cursor ${path}: ${(error as Error).message}`);
   }
