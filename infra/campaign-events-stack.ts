@@ -23,6 +23,7 @@ export class CampaignEventsStack extends Stack {
     this.events = new CampaignEvents(this, 'Default', {
       config: props.config,
       existingEncryptionKey: props.existingEncryptionKey,
+      existingAlertsTopic: props.existingAlertsTopic,
       ingestFunctionSizing: props.ingestFunctionSizing,
       fanOutFunctionSizing: props.fanOutFunctionSizing,
     });

@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { type Duration, Resource, Stack } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -33,6 +33,15 @@ export interface CampaignEventsProps {
    * @default a new key, rotated yearly
    */
   readonly existingEncryptionKey?: kms.Key;
+  /**
+   * Your standard SNS topic for the formatted alerts (e.g. the platform's on-call topic), instead of a
+   * new one: the alarm formatter publishes to it (granted, with the topic's key), the configured email,
+   * Slack and Chatbot channels subscribe to it, and the alerting-health alarms publish to it directly.
+   * A topic defined in your app gets the policy statements that let CloudWatch publish (topic and key);
+   * an imported one (`Topic.fromTopicArn`) must allow that already, and synth warns. FIFO topics are refused.
+   * @default a new topic `<stack name>-alerts`, encrypted with the alerting key
+   */
+  readonly existingAlertsTopic?: sns.ITopic;
   /** Permissions boundary on every IAM role this construct creates. @default none */
   readonly permissionsBoundary?: iam.IManagedPolicy;
   /** @default memory 512 MB, timeout 28 s (API Gateway ends requests at 29 s) */
@@ -73,7 +82,7 @@ export class CampaignEvents extends Construct {
 
   constructor(scope: Construct, id: string, props: CampaignEventsProps) {
     super(scope, id);
-    validateProps(props);
+    validateProps(scope, props);
     this.config = parseConfig(props.config, 'config');
     if (props.permissionsBoundary) iam.PermissionsBoundary.of(this).apply(props.permissionsBoundary);
     this.dataKey = this.createDataKey(props.existingEncryptionKey);
@@ -105,7 +114,7 @@ export class CampaignEvents extends Construct {
     this.webhookRegistration = this.config.campaign.registerWebhooks
       ? this.createWebhookRegistration([ingestApi, eventTopics, fanOut])
       : undefined;
-    this.alerting = this.createAlerting();
+    this.alerting = this.createAlerting(props.existingAlertsTopic);
     this.archive = this.config.archive.enabled ? this.createArchive() : undefined;
     this.alertsTopic = this.alerting.alertsTopic;
     this.monitoring = this.createMonitoring(ingestApi);
@@ -191,9 +200,10 @@ export class CampaignEvents extends Construct {
     });
   }
 
-  private createAlerting(): Alerting {
+  private createAlerting(existingAlertsTopic: sns.ITopic | undefined): Alerting {
     const { config } = this;
     return new Alerting(this, 'Alerting', {
+      alertsTopic: existingAlertsTopic,
       metricsNamespace: config.metricsNamespace,
       emails: config.alerts.emails,
       emailMinSeverity: config.alerts.emailMinSeverity,
@@ -271,13 +281,55 @@ export class CampaignEvents extends Construct {
   }
 }
 
-/** Props that cannot work together or exceed a service limit fail at synth, naming the prop. */
-function validateProps(props: CampaignEventsProps): void {
-  const timeout = props.ingestFunctionSizing?.timeout;
-  if (timeout !== undefined && timeout.toMilliseconds() > MAX_INGEST_TIMEOUT.toMilliseconds()) {
-    throw new Error(
-      `CampaignEvents: ingestFunctionSizing.timeout is ${timeout.toHumanString()}; it must be at most ` +
-        `${MAX_INGEST_TIMEOUT.toHumanString()}, because API Gateway ends the request at 29 seconds.`,
+/** Props that cannot work together or exceed a service limit fail at synth, naming the prop and the fix. */
+function validateProps(scope: Construct, props: CampaignEventsProps): void {
+  const problems = [
+    ...sizingProblems('ingestFunctionSizing', props.ingestFunctionSizing, MAX_INGEST_TIMEOUT),
+    ...sizingProblems('fanOutFunctionSizing', props.fanOutFunctionSizing),
+    ...encryptionKeyProblems(scope, props.existingEncryptionKey),
+    ...(props.existingAlertsTopic?.fifo
+      ? [
+          'existingAlertsTopic is a FIFO topic; CloudWatch alarm actions cannot publish to FIFO topics. ' +
+            'Pass a standard topic, or omit it to let the construct create one.',
+        ]
+      : []),
+  ];
+  if (problems.length > 0) throw new Error(`CampaignEvents: ${problems.join('\nCampaignEvents: ')}`);
+}
+
+function sizingProblems(prop: string, sizing: FunctionSizing | undefined, maxTimeout?: Duration): string[] {
+  const problems: string[] = [];
+  const timeout = sizing?.timeout;
+  if (maxTimeout && timeout !== undefined && timeout.toMilliseconds() > maxTimeout.toMilliseconds()) {
+    problems.push(
+      `${prop}.timeout is ${timeout.toHumanString()}; it must be at most ${maxTimeout.toHumanString()}, ` +
+        'because API Gateway ends the request at 29 seconds.',
     );
   }
+  if (sizing?.reservedConcurrentExecutions === 0) {
+    problems.push(
+      `${prop}.reservedConcurrentExecutions is 0, which stops the function; ` +
+        'set at least 1, or omit it for no reservation.',
+    );
+  }
+  return problems;
+}
+
+/** The key's policy is extended for the roles created here: it must be a key of this stack. */
+function encryptionKeyProblems(scope: Construct, key: kms.IKey | undefined): string[] {
+  if (key === undefined) return [];
+  if (!Resource.isOwnedResource(key)) {
+    return [
+      `existingEncryptionKey ${key.node.path} is imported; its key policy must be extended for the roles ` +
+        'this construct creates. Pass a kms.Key defined in this stack, or omit it to let the construct create one.',
+    ];
+  }
+  if (Stack.of(key) !== Stack.of(scope)) {
+    return [
+      `existingEncryptionKey is defined in stack ${Stack.of(key).stackName}, not in ${Stack.of(scope).stackName}; ` +
+        'its policy names roles of this stack, which would make the two stacks depend on each other. ' +
+        'Define the key in the stack that holds CampaignEvents, or omit it.',
+    ];
+  }
+  return [];
 }

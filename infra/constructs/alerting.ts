@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -63,6 +63,15 @@ export interface AlertingProps {
    * @default a new customer-managed key with rotation
    */
   readonly encryptionKey?: kms.IKey;
+  /**
+   * Your own standard topic for formatted alerts, instead of a new one: the formatter publishes to it
+   * (granted here, with its key when the topic has one), the email, Slack and Chatbot channels subscribe
+   * to it, and the alerting-health alarms publish to it directly. A topic defined in this app gets the
+   * statement that lets CloudWatch publish; an imported one must allow `cloudwatch.amazonaws.com` to
+   * publish (and its key, if any, to use it) already: synth warns.
+   * @default a new topic `<namePrefix>-alerts`, encrypted with `encryptionKey`
+   */
+  readonly alertsTopic?: sns.ITopic;
   /** @default 30 */
   readonly logRetentionDays?: number;
   /**
@@ -88,7 +97,7 @@ export class Alerting extends Construct implements AlarmRouter {
   /** Every project alarm publishes here (CloudWatch's JSON); only the formatter subscribes. */
   readonly alarmTopic: sns.Topic;
   /** Formatted alerts (severity attribute) and the alerting-health alarms. Chatbot, Slack, email subscribe. */
-  readonly alertsTopic: sns.Topic;
+  readonly alertsTopic: sns.ITopic;
   /** Alerting-health alarms only, for the email subscriptions (unfiltered). */
   readonly healthTopic: sns.Topic;
   readonly alarmFormatter: ProjectFunction;
@@ -123,7 +132,8 @@ export class Alerting extends Construct implements AlarmRouter {
     this.allowServicesToUseKey();
 
     this.alarmTopic = this.topic('AlarmTopic', 'alarms', 'Campaign events: alarm notifications (internal)');
-    this.alertsTopic = this.topic('AlertsTopic', 'alerts', 'Campaign events alerts');
+    this.alertsTopic = props.alertsTopic ?? this.topic('AlertsTopic', 'alerts', 'Campaign events alerts');
+    if (props.alertsTopic) this.letCloudWatchPublishTo(props.alertsTopic);
     this.healthTopic = this.topic('HealthTopic', 'alerting-health', 'Campaign events: alerting is unhealthy');
     this.alarmAction = new cloudwatchActions.SnsAction(this.alarmTopic);
 
@@ -141,7 +151,8 @@ export class Alerting extends Construct implements AlarmRouter {
     this.alarmFormatter.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.alertsTopic.topicArn] }),
     );
-    grantKeyUse(this.encryptionKey, this.alarmFormatter, 'sns', KEY_USE_ACTIONS.encryptAndDecrypt);
+    const alertsKey = props.alertsTopic ? props.alertsTopic.masterKey : this.encryptionKey;
+    if (alertsKey) grantKeyUse(alertsKey, this.alarmFormatter, 'sns', KEY_USE_ACTIONS.encryptAndDecrypt);
     parkFailedInvocations(this.alarmFormatter, this.formatterDeadLetterQueue);
     this.alarmTopic.addSubscription(
       new subscriptions.LambdaSubscription(this.alarmFormatter, {
@@ -184,23 +195,39 @@ export class Alerting extends Construct implements AlarmRouter {
       masterKey: this.encryptionKey,
       enforceSSL: true,
     });
-    const stack = Stack.of(this);
     // enforceSSL gives the topic an explicit policy, which no longer lets services in implicitly.
-    topic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsToPublish',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['sns:Publish'],
-        resources: [topic.topicArn],
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': stack.account },
-          ArnLike: {
-            'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*`,
-          },
-        },
-      }),
-    );
+    topic.addToResourcePolicy(this.cloudWatchPublishes(topic));
     return topic;
+  }
+
+  /** A topic passed in gets the same statements (topic and key); an imported one cannot, so synth says what to check. */
+  private letCloudWatchPublishTo(topic: sns.ITopic): void {
+    const keyReady =
+      topic.masterKey === undefined ||
+      topic.masterKey === this.encryptionKey ||
+      this.letServicesUse(topic.masterKey);
+    if (topic.addToResourcePolicy(this.cloudWatchPublishes(topic)).statementAdded && keyReady) return;
+    Annotations.of(this).addWarningV2(
+      'campaign-events:alertsTopicPolicy',
+      `alertsTopic ${topic.node.path} is imported: its policy must let cloudwatch.amazonaws.com publish ` +
+        '(the alerting-health alarms publish to it directly), and its KMS key, if any, must let CloudWatch use it.',
+    );
+  }
+
+  private cloudWatchPublishes(topic: sns.ITopic): iam.PolicyStatement {
+    const stack = Stack.of(this);
+    return new iam.PolicyStatement({
+      sid: 'AllowCloudWatchAlarmsToPublish',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['sns:Publish'],
+      resources: [topic.topicArn],
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': stack.account },
+        ArnLike: {
+          'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*`,
+        },
+      },
+    });
   }
 
   /**
@@ -214,6 +241,16 @@ export class Alerting extends Construct implements AlarmRouter {
    * silently stop every alarm notification.
    */
   private allowServicesToUseKey(): void {
+    if (!this.letServicesUse(this.encryptionKey)) {
+      throw new Error(
+        'Alerting: encryptionKey must be a KMS key defined in this app (its key policy gets a statement for ' +
+          'CloudWatch and SNS); omit it to let Alerting create its own key.',
+      );
+    }
+  }
+
+  /** Whether the key's policy could be extended (an imported key's cannot). */
+  private letServicesUse(key: kms.IKey): boolean {
     const statement = new iam.PolicyStatement({
       sid: 'AllowAlarmAndNotificationServices',
       principals: [
@@ -224,13 +261,7 @@ export class Alerting extends Construct implements AlarmRouter {
       resources: ['*'],
       conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
     });
-    const { statementAdded } = this.encryptionKey.addToResourcePolicy(statement, true);
-    if (!statementAdded) {
-      throw new Error(
-        'Alerting: encryptionKey must be a KMS key defined in this app (its key policy gets a statement for ' +
-          'CloudWatch and SNS); omit it to let Alerting create its own key.',
-      );
-    }
+    return key.addToResourcePolicy(statement, true).statementAdded;
   }
 
   private deadLetterQueue(id: string, retain: boolean): sqs.Queue {

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { Duration, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { CrmStack } from '../../examples/embed-in-your-app.js';
 import { CampaignEvents, type CampaignEventsProps } from '../../infra/campaign-events.js';
@@ -25,6 +26,17 @@ describe('CampaignEvents embedded in an existing app', () => {
       example.replace("'../infra/campaign-events.js'", "'campaign-events/infra/campaign-events.js'"),
     );
     expect(example.trimEnd().split('\n').length).toBeLessThan(20);
+  });
+
+  it('documents every prop of CampaignEventsProps in the README props table', () => {
+    const source = readFileSync(new URL('../../infra/campaign-events.ts', import.meta.url), 'utf8');
+    const body = source.split('export interface CampaignEventsProps {')[1]?.split('\n}')[0] ?? '';
+    const props = [...body.matchAll(/^ {2}readonly (\w+)\??:/gm)].map((match) => match[1]);
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const table = readme.split('| prop | default | override |')[1]?.split('\n\n')[0] ?? '';
+    const documented = [...table.matchAll(/^\| `(\w+)` \|/gm)].map((match) => match[1]);
+    expect(props.length).toBeGreaterThan(5);
+    expect(documented).toEqual(props);
   });
 
   it("subscribes the team's queue to the bounce topic, and receives only the types it asked for", () => {
@@ -111,5 +123,79 @@ describe('CampaignEvents props', () => {
     expect(() => bare({ ingestFunctionSizing: { timeout: Duration.seconds(30) } })).toThrow(
       /ingestFunctionSizing\.timeout is 30 seconds; it must be at most 28 seconds/,
     );
+  });
+
+  it("publishes alerts to the platform's own topic instead of creating one, and lets CloudWatch publish to it", () => {
+    const stack = new Stack(testApp(), 'WithAlerts', { env });
+    const onCall = new sns.Topic(stack, 'OnCall', { enforceSSL: true });
+    const events = new CampaignEvents(stack, 'Events', { config, existingAlertsTopic: onCall });
+    const template = Template.fromStack(stack);
+    const onCallRef = { Ref: stack.getLogicalId(onCall.node.defaultChild as sns.CfnTopic) };
+    expect(events.alertsTopic).toBe(onCall);
+    expect(
+      template.findResources('AWS::SNS::Topic', { Properties: { TopicName: 'WithAlerts-alerts' } }),
+    ).toEqual({});
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ ALERTS_TOPIC_ARN: onCallRef }) },
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [onCallRef],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'AllowCloudWatchAlarmsToPublish',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: Match.stringLikeRegexp('alarm-formatter-errors'),
+      AlarmActions: Match.arrayWith([onCallRef]),
+    });
+  });
+
+  it('warns at synth that an imported alerts topic must already let CloudWatch publish', () => {
+    const stack = new Stack(testApp(), 'Imported', { env });
+    const onCall = sns.Topic.fromTopicArn(stack, 'OnCall', 'arn:aws:sns:eu-central-1:123456789012:on-call');
+    new CampaignEvents(stack, 'Events', { config, existingAlertsTopic: onCall });
+    Annotations.fromStack(stack).hasWarning(
+      '/Imported/Events/Alerting',
+      Match.stringLikeRegexp('must let cloudwatch.amazonaws.com publish'),
+    );
+  });
+
+  it('refuses conflicting props at synth, naming each and the fix', () => {
+    const stack = new Stack(testApp(), 'Conflicts', { env });
+    const fifo = new sns.Topic(stack, 'Fifo', { fifo: true, topicName: 'alerts' });
+    const other = new Stack(stack.node.root as never, 'KeyStack', { env });
+    const foreignKey = new kms.Key(other, 'Key');
+    expect(
+      () =>
+        new CampaignEvents(stack, 'Events', {
+          config,
+          existingAlertsTopic: fifo,
+          existingEncryptionKey: foreignKey,
+          fanOutFunctionSizing: { reservedConcurrentExecutions: 0 },
+        }),
+    ).toThrow(
+      [
+        'CampaignEvents: fanOutFunctionSizing.reservedConcurrentExecutions is 0, which stops the function; set at least 1, or omit it for no reservation.',
+        'CampaignEvents: existingEncryptionKey is defined in stack KeyStack, not in Conflicts; its policy names roles of this stack, which would make the two stacks depend on each other. Define the key in the stack that holds CampaignEvents, or omit it.',
+        'CampaignEvents: existingAlertsTopic is a FIFO topic; CloudWatch alarm actions cannot publish to FIFO topics. Pass a standard topic, or omit it to let the construct create one.',
+      ].join('\n'),
+    );
+  });
+
+  it('refuses an imported encryption key, whose policy it could not extend', () => {
+    const stack = new Stack(testApp(), 'ImportedKey', { env });
+    const key = kms.Key.fromKeyArn(
+      stack,
+      'Key',
+      'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    );
+    expect(
+      () => new CampaignEvents(stack, 'Events', { config, existingEncryptionKey: key as kms.Key }),
+    ).toThrow(/existingEncryptionKey ImportedKey\/Key is imported; .* Pass a kms.Key defined in this stack/);
   });
 });
