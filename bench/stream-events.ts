@@ -6,12 +6,12 @@ import {
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { toLambdaRecord } from '../functions/shared/events/stream-record.js';
 import { parseConfig } from '../infra/config.js';
 import { startDynamoDbLocal } from '../local/dynamodb-local.js';
 import { compileFilterCriteria } from '../local/pipeline/lambda-event-filter.js';
 import { buildStackModel } from '../local/pipeline/stack-model.js';
 import { createTable, eventTableModel } from '../local/pipeline/tables.js';
+import { toLambdaRecord } from '../scripts/redrive/stream-record.js';
 import { BENCH_CONFIG } from './assembly.js';
 import { REGION } from './lambda-environment.js';
 

@@ -3,7 +3,7 @@ import type { PublishCommandInput } from '@aws-sdk/client-sns';
 import type { SNSEvent } from 'aws-lambda';
 import type { Alert } from '../shared/alerts/alert.js';
 import { alertFromSnsMessage } from '../shared/alerts/incoming.js';
-import { alertPublishInput } from '../shared/alerts/publish.js';
+import { alertPublishInput } from './publish.js';
 
 export type Publish = (input: PublishCommandInput) => Promise<unknown>;
 

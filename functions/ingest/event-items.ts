@@ -2,13 +2,8 @@ import { createHash } from 'node:crypto';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { itemBytes, measureJson, numberBytes, toAttributeMap } from '../shared/events/attribute-values.js';
 import { idText } from '../shared/events/event-id.js';
-import {
-  eventKeyFor,
-  keyForText,
-  QUARANTINE_KEY_PREFIX,
-  quarantineKeyFor,
-} from '../shared/events/event-key.js';
 import { EVENT_STATUS, type RawObjectPointer } from '../shared/events/stored-event.js';
+import { eventKeyFor, keyForText, QUARANTINE_KEY_PREFIX, quarantineKeyFor } from './event-key.js';
 import type { ReadableFields, RoutableEvent } from './event-reader.js';
 
 /**

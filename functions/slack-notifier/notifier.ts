@@ -1,8 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SNSEvent, SNSMessageAttributes } from 'aws-lambda';
 import { alertFromSnsMessage } from '../shared/alerts/incoming.js';
-import { toSlackMessage } from '../shared/alerts/slack-message.js';
 import { postToSlack, type SlackPostOptions } from './slack-client.js';
+import { toSlackMessage } from './slack-message.js';
 import { parseWebhookSecret } from './webhook-secret.js';
 
 /** Returns the raw value of the webhook secret (production: Powertools `getSecret`, cached). */

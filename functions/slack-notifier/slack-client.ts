@@ -1,4 +1,4 @@
-import type { SlackMessage } from '../shared/alerts/slack-message.js';
+import type { SlackMessage } from './slack-message.js';
 
 export interface SlackPostOptions {
   /** Attempts in this invocation, the first included. @default 4 */

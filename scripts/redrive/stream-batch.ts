@@ -6,8 +6,8 @@ import {
   type GetShardIteratorCommandOutput,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { toLambdaRecord } from '../../functions/shared/events/stream-record.js';
 import { type StreamBatchInfo, streamArnParts } from './on-failure-record.js';
+import { toLambdaRecord } from './stream-record.js';
 
 /** The part of the DynamoDB Streams client the replay uses. */
 export type StreamsClient = Pick<DynamoDBStreamsClient, 'send'>;

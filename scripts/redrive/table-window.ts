@@ -6,8 +6,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { EVENT_STATUS, EVENT_TABLE_ATTRIBUTES } from '../../functions/shared/contracts/event-table.js';
-import { toLambdaRecord } from '../../functions/shared/events/stream-record.js';
 import { type StreamBatchInfo, streamArnParts } from './on-failure-record.js';
+import { toLambdaRecord } from './stream-record.js';
 
 /** The part of the DynamoDB client the replay uses. */
 export type ScanClient = Pick<DynamoDBClient, 'send'>;

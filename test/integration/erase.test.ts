@@ -1,6 +1,6 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { eventKeyFor } from '../../functions/shared/events/event-key.js';
+import { eventKeyFor } from '../../functions/ingest/event-key.js';
 import type { RawObjectPointer } from '../../functions/shared/events/stored-event.js';
 import { type CampaignEvent, CampaignEventFactory } from '../../local/campaign-simulator/event-factory.js';
 import { runCli } from '../../scripts/erase.js';

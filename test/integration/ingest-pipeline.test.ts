@@ -1,7 +1,7 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { eventKeyFor } from '../../functions/ingest/event-key.js';
 import { CAMPAIGN_EVENT_TYPES, type CampaignEventType } from '../../functions/shared/campaign-event-types.js';
-import { eventKeyFor } from '../../functions/shared/events/event-key.js';
 import { bounceCategoryOf, MAILING_EVENT_TYPES } from '../../functions/shared/events/schema.js';
 import { type CampaignEvent, CampaignEventFactory } from '../../local/campaign-simulator/event-factory.js';
 import type { PublishedMessage } from '../../local/sns-stand-in.js';

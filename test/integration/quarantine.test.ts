@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { eventKeyFor, quarantineKeyFor } from '../../functions/ingest/event-key.js';
 import type { CampaignEventType } from '../../functions/shared/campaign-event-types.js';
-import { eventKeyFor, quarantineKeyFor } from '../../functions/shared/events/event-key.js';
 import { type CampaignEvent, CampaignEventFactory } from '../../local/campaign-simulator/event-factory.js';
 import { runCli } from '../../scripts/quarantine.js';
 import { bodyOf, largeEventBucketOf, runOperation, writeCdkJson } from '../support/operations.js';

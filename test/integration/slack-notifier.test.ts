@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { SNSEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { alertPublishInput } from '../../functions/shared/alerts/publish.js';
+import { alertPublishInput } from '../../functions/alarm-formatter/publish.js';
 import { createObservability } from '../../functions/shared/observability.js';
 import { SlackDeliveryError } from '../../functions/slack-notifier/slack-client.js';
 import { createSlackNotifierHandler } from '../../functions/slack-notifier/slack-notifier-handler.js';

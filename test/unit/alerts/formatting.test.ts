@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { formatAlertEmail, MAX_EMAIL_SUBJECT_LENGTH } from '../../../functions/alarm-formatter/email.js';
 import type { Alert } from '../../../functions/shared/alerts/alert.js';
 import {
   alertFromChatbotNotification,
   isChatbotNotification,
   toChatbotNotification,
 } from '../../../functions/shared/alerts/chatbot.js';
-import { formatAlertEmail, MAX_EMAIL_SUBJECT_LENGTH } from '../../../functions/shared/alerts/email.js';
-import { SLACK_LIMITS, toSlackMessage } from '../../../functions/shared/alerts/slack-message.js';
+import { SLACK_LIMITS, toSlackMessage } from '../../../functions/slack-notifier/slack-message.js';
 
 const ALARM: Alert = {
   severity: 'critical',

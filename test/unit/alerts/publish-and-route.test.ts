@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { formatAlertEmail } from '../../../functions/alarm-formatter/email.js';
+import { alertPublishInput } from '../../../functions/alarm-formatter/publish.js';
 import type { Alert } from '../../../functions/shared/alerts/alert.js';
-import { formatAlertEmail } from '../../../functions/shared/alerts/email.js';
 import {
   alertFromSnsMessage,
   UNRECOGNISED_MESSAGE_TITLE,
 } from '../../../functions/shared/alerts/incoming.js';
-import { alertPublishInput } from '../../../functions/shared/alerts/publish.js';
 import { type AlertSeverity, severitiesAtLeast } from '../../../functions/shared/alerts/severity.js';
 import { compileFilterPolicy, type FilterableAttribute } from '../../../local/sns-filter-policy.js';
 import { cloudWatchAlarmMessage } from './fixtures.js';

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { SlackMessage } from '../../../functions/shared/alerts/slack-message.js';
 import { createObservability } from '../../../functions/shared/observability.js';
 import {
   backoffMs,
@@ -7,6 +6,7 @@ import {
   postToSlack,
   SlackDeliveryError,
 } from '../../../functions/slack-notifier/slack-client.js';
+import type { SlackMessage } from '../../../functions/slack-notifier/slack-message.js';
 import { createSlackNotifierHandler } from '../../../functions/slack-notifier/slack-notifier-handler.js';
 import { parseWebhookSecret, WebhookSecretError } from '../../../functions/slack-notifier/webhook-secret.js';
 import { createLambdaContext } from '../../../local/lambda-context.js';

@@ -7,13 +7,13 @@ import {
   MAX_LISTED_ISSUES,
   type WriteReadyItem,
 } from '../../../functions/ingest/event-items.js';
+import { eventKeyFor } from '../../../functions/ingest/event-key.js';
 import { createEventReader } from '../../../functions/ingest/event-reader.js';
 import { type EventStore, EventStoreError, type StoreEntry } from '../../../functions/ingest/event-store.js';
 import { classifyBatch, ingestBatch } from '../../../functions/ingest/ingest-batch.js';
 import { parseBatch } from '../../../functions/ingest/request-body.js';
 import { CAMPAIGN_EVENT_TYPES } from '../../../functions/shared/campaign-event-types.js';
 import { fromAttributeMap, itemBytes } from '../../../functions/shared/events/attribute-values.js';
-import { eventKeyFor } from '../../../functions/shared/events/event-key.js';
 import { readImage } from '../../../functions/shared/events/stored-event.js';
 import { CampaignEventFactory } from '../../../local/campaign-simulator/event-factory.js';
 import { receivedEvents } from '../../support/stored-events.js';

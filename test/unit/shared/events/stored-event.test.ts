@@ -1,12 +1,12 @@
 import type { AttributeValue as StreamAttributeValue } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { expiresAtFor } from '../../../../functions/ingest/event-items.js';
+import { eventKeyFor } from '../../../../functions/ingest/event-key.js';
 import { createEventReader } from '../../../../functions/ingest/event-reader.js';
 import { classifyBatch } from '../../../../functions/ingest/ingest-batch.js';
 import { parseBatch } from '../../../../functions/ingest/request-body.js';
 import { CAMPAIGN_EVENT_TYPES } from '../../../../functions/shared/campaign-event-types.js';
 import { toAttributeValue } from '../../../../functions/shared/events/attribute-values.js';
-import { eventKeyFor } from '../../../../functions/shared/events/event-key.js';
 import { readImage } from '../../../../functions/shared/events/stored-event.js';
 
 const receivedAt = new Date('2025-03-01T10:00:00.000Z');

@@ -1,5 +1,5 @@
-import { type Alert, stateLabel, truncate } from './alert.js';
-import type { AlertSeverity } from './severity.js';
+import { type Alert, stateLabel, truncate } from '../shared/alerts/alert.js';
+import type { AlertSeverity } from '../shared/alerts/severity.js';
 
 /** The JSON body posted to a Slack incoming webhook: Block Kit blocks plus a plain-text fallback. */
 export interface SlackMessage {

@@ -1,4 +1,4 @@
-import { type Alert, stateLabel } from './alert.js';
+import { type Alert, stateLabel } from '../shared/alerts/alert.js';
 
 /** SNS email subjects: ASCII, one line, at most 100 characters. */
 export const MAX_EMAIL_SUBJECT_LENGTH = 100;

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from '../../../../functions/shared/events/canonical-json.js';
-import { eventKeyFor, quarantineKeyFor } from '../../../../functions/shared/events/event-key.js';
-import { parseJsonLosslessly } from '../../../../functions/shared/events/lossless-json.js';
+import { canonicalJson } from '../../../functions/ingest/canonical-json.js';
+import { eventKeyFor, quarantineKeyFor } from '../../../functions/ingest/event-key.js';
+import { parseJsonLosslessly } from '../../../functions/shared/events/lossless-json.js';
 
 describe('canonicalJson', () => {
   it('sorts keys at every level and drops whitespace', () => {

@@ -1,4 +1,4 @@
-import { isRawJsonNumber } from './lossless-json.js';
+import { isRawJsonNumber } from '../shared/events/lossless-json.js';
 
 /**
  * The canonical JSON text of a parsed JSON value: object keys sorted (by UTF-16 code units, the

@@ -1,8 +1,8 @@
 import type { PublishCommandInput } from '@aws-sdk/client-sns';
-import type { Alert } from './alert.js';
-import { toChatbotNotification } from './chatbot.js';
+import type { Alert } from '../shared/alerts/alert.js';
+import { toChatbotNotification } from '../shared/alerts/chatbot.js';
+import { SEVERITY_ATTRIBUTE } from '../shared/alerts/severity.js';
 import { formatAlertEmail } from './email.js';
-import { SEVERITY_ATTRIBUTE } from './severity.js';
 
 /** SNS message attributes every published alert carries (email subscriptions filter on `severity`). */
 export const ALERT_ATTRIBUTES = {

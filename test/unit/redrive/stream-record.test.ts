@@ -1,6 +1,6 @@
 import type { _Record as StreamRecord } from '@aws-sdk/client-dynamodb-streams';
 import { describe, expect, it } from 'vitest';
-import { toLambdaRecord } from '../../../../functions/shared/events/stream-record.js';
+import { toLambdaRecord } from '../../../scripts/redrive/stream-record.js';
 
 const STREAM_ARN = 'arn:aws:dynamodb:eu-central-1:123456789012:table/Events/stream/2026-11-01T00:00:00.000';
 

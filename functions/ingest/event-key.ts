@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CampaignEventType } from '../campaign-event-types.js';
+import type { CampaignEventType } from '../shared/campaign-event-types.js';
 import { writeCanonicalJson } from './canonical-json.js';
 
 /** Prefix of the keys of quarantined events (never a registration type name, so never a topic). */
