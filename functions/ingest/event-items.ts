@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { deflateRawSync } from 'node:zlib';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { itemBytes, measureJson, numberBytes, toAttributeMap } from '../shared/events/attribute-values.js';
 import { idText } from '../shared/events/event-id.js';
@@ -92,7 +93,31 @@ export function acceptedEventItem(
     const reason = `takes ${bytes} bytes as an item`;
     return claimChecked(eventKey, status, envelope.attributes, received, context, reason);
   }
-  return { eventKey, status, attributes: { ...envelope.attributes, raw: { S: received.text } } };
+  return { eventKey, status, attributes: storedText(envelope, received.text, rawBytes) };
+}
+
+/** DynamoDB bills a write per started kilobyte of the item. */
+export const WRITE_UNIT_BYTES = 1024;
+
+/**
+ * The envelope with the event's text: as `raw` (S), or, when that makes the item cost more write units
+ * than the text compressed would, as `rawDeflated` (B: the text's UTF-8 bytes, raw DEFLATE). Typical
+ * events are a few hundred bytes and stay plain; compressing lets an event of 800 bytes and more still
+ * cost one write unit.
+ */
+function storedText(
+  envelope: { attributes: Record<string, AttributeValue>; bytes: number },
+  text: string,
+  textBytes: number,
+): Record<string, AttributeValue> {
+  const plainBytes = envelope.bytes + 'raw'.length + textBytes;
+  if (plainBytes <= WRITE_UNIT_BYTES) return { ...envelope.attributes, raw: { S: text } };
+  const deflated = deflateRawSync(text);
+  const deflatedBytes = envelope.bytes + 'rawDeflated'.length + deflated.length;
+  if (Math.ceil(deflatedBytes / WRITE_UNIT_BYTES) >= Math.ceil(plainBytes / WRITE_UNIT_BYTES)) {
+    return { ...envelope.attributes, raw: { S: text } };
+  }
+  return { ...envelope.attributes, rawDeflated: { B: deflated } };
 }
 
 /**

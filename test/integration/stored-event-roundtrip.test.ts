@@ -60,7 +60,7 @@ describe('the stored event, read back from its text, publishes the same message 
         bucket: 'large-events',
       });
       for (const { reading, item } of outcomes) {
-        if (!reading.routable || item.status !== 'accepted' || item.attributes.raw === undefined) continue;
+        if (!reading.routable || item.status !== 'accepted' || item.attributes.rawObject !== undefined) continue;
         current.set(item.eventKey, item.attributes);
         withMap.set(item.eventKey, { ...item.attributes, event: toAttributeValue(reading.event.event) });
         received.set(item.eventKey, reading.event.event);
@@ -137,6 +137,8 @@ describe('the stored event, read back from its text, publishes the same message 
     ];
     const bodies = [
       JSON.stringify(new CampaignEventFactory({ seed: 31 }).batch(120)),
+      // Long events, held compressed (rawDeflated) so they cost one write unit.
+      `[${[800, 1000, 1300, 3000].map((n) => `{${base},"link":"https://example.com/${'offers-'.repeat(n / 7)}"}`).join(',')}]`,
       `[${[...numbers, ...bigIntegers].map((n) => `{${base},"n":${n},"l":[${n}],"m":{"k":${n}}}`).join(',')}]`,
       ...fc
         .sample(batchArbitrary({ maxElements: 25, maxBodyBytes: 400_000 }), { numRuns: 80, seed: 13 })
@@ -144,6 +146,7 @@ describe('the stored event, read back from its text, publishes the same message 
     ];
     const { current, withMap } = itemsOf(bodies);
     expect(current.size).toBeGreaterThan(200);
+    expect([...current.values()].filter((item) => item.rawDeflated !== undefined).length).toBeGreaterThan(3);
     const [textImages, mapImages] = await Promise.all([
       streamImages('roundtrip-text', current),
       scannedImages('roundtrip-map', withMap),

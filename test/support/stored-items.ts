@@ -1,3 +1,4 @@
+import { inflateRawSync } from 'node:zlib';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 
 /**
@@ -14,6 +15,19 @@ const wellFormed = (text: string) => (text as string & { isWellFormed(): boolean
 
 /** Every reason DynamoDB's documented limits give to refuse this item (empty when it can be stored). */
 export function dynamoDataProblems(item: Readonly<Record<string, AttributeValue>>): string[] {
+  return inspect(item).problems;
+}
+
+/**
+ * The item's size as DynamoDB's documentation counts it: the UTF-8 bytes of each attribute name plus
+ * its value (strings by UTF-8 bytes, binaries by bytes, numbers about 1 byte per two digits plus 1,
+ * lists and maps 3 bytes plus 1 per element plus their members' names and values).
+ */
+export function dynamoItemBytes(item: Readonly<Record<string, AttributeValue>>): number {
+  return inspect(item).size;
+}
+
+function inspect(item: Readonly<Record<string, AttributeValue>>): { problems: string[]; size: number } {
   const problems: string[] = [];
   let size = 0;
   const stack: Array<[AttributeValue, number]> = [];
@@ -43,6 +57,8 @@ export function dynamoDataProblems(item: Readonly<Record<string, AttributeValue>
         problems.push(`number ${value.N.slice(0, 40)}`);
       }
       size += Math.ceil(digits.length / 2) + 1;
+    } else if (value.B !== undefined) {
+      size += value.B.length;
     } else if (value.L !== undefined) {
       size += 3 + value.L.length;
       for (const member of value.L) stack.push([member, depth + 1]);
@@ -57,7 +73,7 @@ export function dynamoDataProblems(item: Readonly<Record<string, AttributeValue>
     }
   }
   if (size > ITEM_LIMIT_BYTES) problems.push(`item of ${size} bytes`);
-  return problems;
+  return { problems, size };
 }
 
 /**
@@ -91,12 +107,17 @@ function numberFromSource(source: string): string {
   return unsafeInteger || !Number.isFinite(number) || underflow ? `raw:${source}` : `num:${number}`;
 }
 
-/** The text an item holds: its `raw`, or its byte range of the object it points to (`objects`: key -> body). */
+/** The text an item holds: its `raw`, its `rawDeflated` inflated, or its byte range of the object it points to (`objects`: key -> body). */
 export function heldText(
   item: Readonly<Record<string, AttributeValue>>,
   objects: ReadonlyMap<string, string>,
 ): string | undefined {
   if (item.raw?.S !== undefined) return item.raw.S;
+  const deflated = item.rawDeflated?.B;
+  if (deflated !== undefined) {
+    const bytes = typeof deflated === 'string' ? Buffer.from(deflated, 'base64') : deflated;
+    return inflateRawSync(bytes).toString('utf8');
+  }
   const pointer = item.rawObject?.M;
   if (pointer === undefined) return undefined;
   const body = objects.get(pointer.key?.S ?? '');

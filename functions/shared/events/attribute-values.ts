@@ -288,8 +288,11 @@ function shellOf(value: StreamAttributeValue): { value: unknown; container: bool
   return { value: leafValue(value), container: false };
 }
 
-function leafValue(value: StreamAttributeValue): unknown {
+function leafValue(value: StreamAttributeValue | AttributeValue): unknown {
   if (value.S !== undefined) return value.S;
+  // A binary comes back as its base64 text, as Lambda's stream event carries it (the SDK gives bytes).
+  if (value.B !== undefined)
+    return typeof value.B === 'string' ? value.B : Buffer.from(value.B).toString('base64');
   if (value.N !== undefined) return numberFrom(value.N);
   if (value.BOOL !== undefined) return value.BOOL;
   if (value.NULL !== undefined) return null;
@@ -323,6 +326,7 @@ export function itemBytes(item: Readonly<Record<string, AttributeValue>>): numbe
   }
   for (let value = stack.pop(); value !== undefined; value = stack.pop()) {
     if (value.S !== undefined) bytes += Buffer.byteLength(value.S);
+    else if (value.B !== undefined) bytes += value.B.length;
     else if (value.N !== undefined) bytes += numberBytes(value.N);
     else if (value.BOOL !== undefined || value.NULL !== undefined) bytes += 1;
     else if (value.L !== undefined) {

@@ -1,3 +1,4 @@
+import { inflateRawSync } from 'node:zlib';
 import type { AttributeValue as StreamAttributeValue } from 'aws-lambda';
 import { type CampaignEventType, isCampaignEventType } from '../campaign-event-types.js';
 import { EVENT_STATUS } from '../contracts/event-table.js';
@@ -12,7 +13,8 @@ import { parseJsonLosslessly } from './lossless-json.js';
  * on `status`, TTL on `expiresAt`):
  * - every item: `eventKey` (S, partition key), `status` ({@link EVENT_STATUS}), `receivedAt`
  *   (ISO-8601), `expiresAt` (N: epoch seconds, TTL), and the event exactly as received: either `raw`
- *   (S: its source text, byte for byte) or, when it does not fit an item, `rawObject` (M: `bucket`,
+ *   (S: its source text, byte for byte), or `rawDeflated` (B: that text's UTF-8 bytes, raw DEFLATE, for an
+ *   accepted event whose item costs fewer write units so; see functions/ingest/event-items.ts), or, when it does not fit an item, `rawObject` (M: `bucket`,
  *   `key`, `offset`, `bytes`: the byte range of an encrypted S3 object holding that text, expired with
  *   the same retention);
  * - accepted and verification: `eventType` (registration name), `clientId` (N), `mailingId` (N, when
@@ -71,7 +73,8 @@ export function readImage(image: Readonly<Record<string, StreamAttributeValue>> 
   if (item.status !== EVENT_STATUS.accepted) {
     return { kind: 'not-accepted', status: String(item.status) };
   }
-  const event = item.event ?? (typeof item.raw === 'string' ? normalizedEvent(item) : undefined);
+  const text = storedText(item);
+  const event = item.event ?? (text === undefined ? undefined : normalizedEvent(item, text));
   const problems = imageProblems(item, event);
   if (problems.length > 0) {
     return { kind: 'unreadable', reason: `missing or malformed attributes: ${problems.join(', ')}` };
@@ -99,10 +102,10 @@ export function readImage(image: Readonly<Record<string, StreamAttributeValue>> 
  * the routing fields the ingest normalized (type, ids, recipient) replaced by the item's attributes, in
  * place, so the key order stays the order received.
  */
-function normalizedEvent(item: Record<string, unknown>): Record<string, unknown> | undefined {
+function normalizedEvent(item: Record<string, unknown>, text: string): Record<string, unknown> | undefined {
   let event: unknown;
   try {
-    event = parseJsonLosslessly(item.raw as string);
+    event = parseJsonLosslessly(text);
   } catch {
     return undefined;
   }
@@ -114,6 +117,22 @@ function normalizedEvent(item: Record<string, unknown>): Record<string, unknown>
   if (item.recipientId !== undefined) record.recipientId = item.recipientId;
   return record;
 }
+
+/**
+ * The event's text as the item holds it: `raw`, or `rawDeflated` (its UTF-8 bytes compressed with raw
+ * DEFLATE, read from an item as base64: see fromAttributeValue). Undefined when it holds neither (kept in S3).
+ */
+export function storedText(item: Readonly<Record<string, unknown>>): string | undefined {
+  if (typeof item.raw === 'string') return item.raw;
+  if (typeof item.rawDeflated !== 'string') return undefined;
+  try {
+    return STRICT_UTF8.decode(inflateRawSync(Buffer.from(item.rawDeflated, 'base64')));
+  } catch {
+    return undefined;
+  }
+}
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 function imageProblems(item: Record<string, unknown>, event: unknown): string[] {
   const { eventKey, eventType, clientId, mailingId, recipientId, receivedAt, rawObject } = item;

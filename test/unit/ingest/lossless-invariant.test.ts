@@ -73,7 +73,7 @@ describe('the ingest invariant on generated batches (pure classification)', () =
           });
         }
         // What the fan-out publishes for an accepted item held inline: read back from its text alone.
-        if (item.status === 'accepted' && item.attributes.raw !== undefined) {
+        if (item.status === 'accepted' && item.attributes.rawObject === undefined) {
           const reading = readImage(item.attributes as Record<string, StreamAttributeValue>);
           expect(reading.kind).toBe('accepted');
           const published = reading.kind === 'accepted' ? reading.event.event : undefined;
