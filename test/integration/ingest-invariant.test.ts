@@ -1,3 +1,4 @@
+import { inflateRawSync } from 'node:zlib';
 import { BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { fc, test } from '@fast-check/vitest';
@@ -53,9 +54,10 @@ describe('the ingest invariant through the stack-derived pipeline', () => {
     await services?.stop();
   });
 
-  /** The bytes an item holds: its `raw`, or its byte range of the batch's object in the large-event bucket. */
+  /** The bytes an item holds: its `raw`, its `rawDeflated` inflated, or its byte range of the batch's object in the large-event bucket. */
   async function storedBytes(item: StoredItem): Promise<Buffer | undefined> {
     if (typeof item.raw === 'string') return Buffer.from(item.raw, 'utf8');
+    if (typeof item.rawDeflated === 'string') return inflateRawSync(Buffer.from(item.rawDeflated, 'base64'));
     const pointer = item.rawObject as
       | { bucket: string; key: string; offset: number; bytes: number }
       | undefined;

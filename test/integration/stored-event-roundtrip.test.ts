@@ -60,7 +60,8 @@ describe('the stored event, read back from its text, publishes the same message 
         bucket: 'large-events',
       });
       for (const { reading, item } of outcomes) {
-        if (!reading.routable || item.status !== 'accepted' || item.attributes.rawObject !== undefined) continue;
+        if (!reading.routable || item.status !== 'accepted' || item.attributes.rawObject !== undefined)
+          continue;
         current.set(item.eventKey, item.attributes);
         withMap.set(item.eventKey, { ...item.attributes, event: toAttributeValue(reading.event.event) });
         received.set(item.eventKey, reading.event.event);
