@@ -29,35 +29,88 @@ interface StoredSecret {
   created: number;
 }
 
-export async function startSecretsManagerStandIn(
-  opts: { port?: number; region?: string; accountId?: string } = {},
-): Promise<SecretsManagerStandIn> {
-  const region = opts.region ?? 'eu-central-1';
-  const accountId = opts.accountId ?? '000000000000';
-  const secrets = new Map<string, StoredSecret>();
-  let reads = 0;
-  let reachable = true;
+/** The stand-in's secrets, by name (an id may also be the ARN). */
+class SecretStore {
+  private readonly secrets = new Map<string, StoredSecret>();
+  reads = 0;
 
-  const arnFor = (name: string) =>
-    `arn:aws:secretsmanager:${region}:${accountId}:secret:${name}-${randomUUID().slice(0, 6)}`;
-  const find = (id: string) => secrets.get(id) ?? [...secrets.values()].find((secret) => secret.arn === id);
-  const put = (name: string, value: string): StoredSecret => {
-    const existing = secrets.get(name);
+  constructor(
+    private readonly region: string,
+    private readonly accountId: string,
+  ) {}
+
+  has(name: string): boolean {
+    return this.secrets.has(name);
+  }
+
+  value(name: string): string | undefined {
+    return this.secrets.get(name)?.value;
+  }
+
+  find(id: string): StoredSecret | undefined {
+    return this.secrets.get(id) ?? [...this.secrets.values()].find((secret) => secret.arn === id);
+  }
+
+  put(name: string, value: string): StoredSecret {
+    const existing = this.secrets.get(name);
     const secret = {
-      arn: existing?.arn ?? arnFor(name),
+      arn:
+        existing?.arn ??
+        `arn:aws:secretsmanager:${this.region}:${this.accountId}:secret:${name}-${randomUUID().slice(0, 6)}`,
       name,
       value,
       versionId: randomUUID(),
       created: Date.now() / 1000,
     };
-    secrets.set(name, secret);
+    this.secrets.set(name, secret);
     return secret;
-  };
+  }
+}
 
-  const operations: Record<string, (input: Record<string, unknown>) => object> = {
+export async function startSecretsManagerStandIn(
+  opts: { port?: number; region?: string; accountId?: string } = {},
+): Promise<SecretsManagerStandIn> {
+  const store = new SecretStore(opts.region ?? 'eu-central-1', opts.accountId ?? '000000000000');
+  let reachable = true;
+  const handle = requestHandler(secretsOperations(store));
+  const server = createServer((request, response) => {
+    void handle(request, response);
+  });
+  server.on('connection', (socket) => {
+    if (!reachable) socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    putSecret: (name, value) =>
+      store.put(name, typeof value === 'string' ? value : JSON.stringify(value)).arn,
+    secretValue: (name) => store.value(name),
+    get reads() {
+      return store.reads;
+    },
+    setReachable(value) {
+      reachable = value;
+      if (!value) server.closeAllConnections();
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+type Operation = (input: Record<string, unknown>) => object;
+
+function secretsOperations(store: SecretStore): Record<string, Operation> {
+  return {
     GetSecretValue: (input) => {
-      reads++;
-      const secret = requireSecret(find(String(input.SecretId)), input.SecretId);
+      store.reads++;
+      const secret = requireSecret(store.find(String(input.SecretId)), input.SecretId);
       return {
         ARN: secret.arn,
         Name: secret.name,
@@ -68,8 +121,8 @@ export async function startSecretsManagerStandIn(
       };
     },
     PutSecretValue: (input) => {
-      const existing = requireSecret(find(String(input.SecretId)), input.SecretId);
-      const secret = put(existing.name, String(input.SecretString));
+      const existing = requireSecret(store.find(String(input.SecretId)), input.SecretId);
+      const secret = store.put(existing.name, String(input.SecretString));
       return {
         ARN: secret.arn,
         Name: secret.name,
@@ -79,24 +132,20 @@ export async function startSecretsManagerStandIn(
     },
     CreateSecret: (input) => {
       const name = String(input.Name);
-      if (secrets.has(name))
+      if (store.has(name))
         throw new AwsError('ResourceExistsException', `The secret ${name} already exists.`);
-      const secret = put(name, String(input.SecretString ?? ''));
+      const secret = store.put(name, String(input.SecretString ?? ''));
       return { ARN: secret.arn, Name: secret.name, VersionId: secret.versionId };
     },
     DescribeSecret: (input) => {
-      const secret = requireSecret(find(String(input.SecretId)), input.SecretId);
+      const secret = requireSecret(store.find(String(input.SecretId)), input.SecretId);
       return { ARN: secret.arn, Name: secret.name };
     },
   };
+}
 
-  const server = createServer((request, response) => {
-    void handle(request, response);
-  });
-  server.on('connection', (socket) => {
-    if (!reachable) socket.destroy();
-  });
-  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+function requestHandler(operations: Record<string, Operation>) {
+  return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const target = String(request.headers['x-amz-target'] ?? '');
@@ -112,30 +161,6 @@ export async function startSecretsManagerStandIn(
         message: (error as Error).message,
       });
     }
-  }
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    putSecret: (name, value) => put(name, typeof value === 'string' ? value : JSON.stringify(value)).arn,
-    secretValue: (name) => secrets.get(name)?.value,
-    get reads() {
-      return reads;
-    },
-    setReachable(value) {
-      reachable = value;
-      if (!value) server.closeAllConnections();
-    },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
   };
 }
 
