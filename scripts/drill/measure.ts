@@ -1,3 +1,4 @@
+import { inflateRawSync } from 'node:zlib';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { EVENT_STATUS, EVENT_TABLE_ATTRIBUTES } from '../../functions/shared/contracts/event-table.js';
 import type { Pipeline } from '../../local/pipeline/assemble.js';
@@ -42,7 +43,8 @@ export async function measure(
   for (const item of items) {
     const key = String(item[partitionKey]);
     statusOf.set(key, item[status]);
-    if (typeof item.raw === 'string' && sent.has(item.raw)) keyOf.set(item.raw, key);
+    const text = heldText(item);
+    if (text !== undefined && sent.has(text)) keyOf.set(text, key);
   }
   const messages = messagesPerKey(pipeline);
   const parkedKeys = parkedEventKeys(pipeline, new Set(keyOf.values()));
@@ -76,6 +78,13 @@ export async function measure(
     messagesPerEvent: accepted === 0 ? 0 : delivered / accepted,
   };
   return { row, keyOf, parkedKeys };
+}
+
+/** The text an item holds: `raw`, or `rawDeflated` (raw DEFLATE of its UTF-8 bytes, read as base64). */
+export function heldText(item: Readonly<Record<string, unknown>>): string | undefined {
+  if (typeof item.raw === 'string') return item.raw;
+  if (typeof item.rawDeflated !== 'string') return undefined;
+  return inflateRawSync(Buffer.from(item.rawDeflated, 'base64')).toString('utf8');
 }
 
 function messagesPerKey(pipeline: Pipeline): Map<string, number> {

@@ -1,4 +1,5 @@
 import { eventBatches } from '../events.js';
+import { heldText } from '../measure.js';
 import { commonMisses, type Scenario } from '../scenario.js';
 import { sendAsCampaign } from '../sender.js';
 
@@ -13,7 +14,7 @@ export const poisonMessage: Scenario = {
     const delivery = await sendAsCampaign(pipeline, batches);
     const poisonText = batches[0]?.[Math.min(10, (batches[0]?.length ?? 1) - 1)] as string;
     const items = await pipeline.items();
-    const poisonKey = items.find((item) => item.raw === poisonText)?.eventKey as string | undefined;
+    const poisonKey = items.find((item) => heldText(item) === poisonText)?.eventKey as string | undefined;
     if (poisonKey === undefined) throw new Error('The poison event was not stored');
     pipeline.faults.sns.poison(poisonKey);
     pipeline.startFanOut();
