@@ -21,129 +21,153 @@ const OPERATORS = ['>=', '<=', '==', '!=', '&&', '||', '>', '<', '+', '-', '*', 
 
 /** Compiles an expression; the ids it reads are in `ids`. */
 export function compileExpression(text: string): { evaluate: CompiledExpression; ids: string[] } {
-  const tokens = tokenize(text);
-  const ids = new Set<string>();
-  let position = 0;
-  const peek = () => tokens[position];
-  const take = () => tokens[position++];
-  const accept = (op: string) => {
-    const token = peek();
-    if (token?.kind === 'op' && token.value === op) {
-      position++;
-      return true;
-    }
-    return false;
-  };
-  const acceptWord = (word: string) => {
-    const token = peek();
-    if (token?.kind === 'name' && token.value.toUpperCase() === word) {
-      position++;
-      return true;
-    }
-    return false;
-  };
+  const parser = new ExpressionParser(text);
+  const evaluate = parser.parseOr();
+  parser.expectEnd();
+  return { evaluate, ids: [...parser.ids] };
+}
 
-  function parseOr(): CompiledExpression {
-    let left = parseAnd();
-    while (accept('||') || acceptWord('OR')) {
-      const [a, b] = [left, parseAnd()];
+/** Recursive descent over the tokens, lowest precedence first: OR, AND, comparisons, sums, products. */
+class ExpressionParser {
+  readonly ids = new Set<string>();
+  private readonly tokens: Token[];
+  private position = 0;
+
+  constructor(private readonly text: string) {
+    this.tokens = tokenize(text);
+  }
+
+  parseOr(): CompiledExpression {
+    let left = this.parseAnd();
+    while (this.accept('||') || this.acceptWord('OR')) {
+      const [a, b] = [left, this.parseAnd()];
       left = (v) => both(a(v), b(v), (x, y) => (x !== 0 || y !== 0 ? 1 : 0));
     }
     return left;
   }
-  function parseAnd(): CompiledExpression {
-    let left = parseComparison();
-    while (accept('&&') || acceptWord('AND')) {
-      const [a, b] = [left, parseComparison()];
+
+  expectEnd(): void {
+    if (this.position < this.tokens.length) {
+      throw new UnsupportedExpressionError(
+        `Unexpected "${this.tokens[this.position]?.value}" in expression: ${this.text}`,
+      );
+    }
+  }
+
+  private parseAnd(): CompiledExpression {
+    let left = this.parseComparison();
+    while (this.accept('&&') || this.acceptWord('AND')) {
+      const [a, b] = [left, this.parseComparison()];
       left = (v) => both(a(v), b(v), (x, y) => (x !== 0 && y !== 0 ? 1 : 0));
     }
     return left;
   }
-  function parseComparison(): CompiledExpression {
-    const left = parseSum();
+
+  private parseComparison(): CompiledExpression {
+    const left = this.parseSum();
     for (const op of ['>=', '<=', '==', '!=', '>', '<']) {
-      if (accept(op)) {
-        const right = parseSum();
+      if (this.accept(op)) {
+        const right = this.parseSum();
         const test = COMPARISONS[op] as (a: number, b: number) => boolean;
         return (v) => both(left(v), right(v), (x, y) => (test(x, y) ? 1 : 0));
       }
     }
     return left;
   }
-  function parseSum(): CompiledExpression {
-    let left = parseProduct();
+
+  private parseSum(): CompiledExpression {
+    let left = this.parseProduct();
     for (;;) {
-      if (accept('+')) {
-        const [a, b] = [left, parseProduct()];
+      if (this.accept('+')) {
+        const [a, b] = [left, this.parseProduct()];
         left = (v) => both(a(v), b(v), (x, y) => x + y);
-      } else if (accept('-')) {
-        const [a, b] = [left, parseProduct()];
+      } else if (this.accept('-')) {
+        const [a, b] = [left, this.parseProduct()];
         left = (v) => both(a(v), b(v), (x, y) => x - y);
       } else return left;
     }
   }
-  function parseProduct(): CompiledExpression {
-    let left = parseUnary();
+
+  private parseProduct(): CompiledExpression {
+    let left = this.parseUnary();
     for (;;) {
-      if (accept('*')) {
-        const [a, b] = [left, parseUnary()];
+      if (this.accept('*')) {
+        const [a, b] = [left, this.parseUnary()];
         left = (v) => both(a(v), b(v), (x, y) => x * y);
-      } else if (accept('/')) {
-        const [a, b] = [left, parseUnary()];
+      } else if (this.accept('/')) {
+        const [a, b] = [left, this.parseUnary()];
         left = (v) => both(a(v), b(v), (x, y) => (y === 0 ? undefined : x / y));
       } else return left;
     }
   }
-  function parseUnary(): CompiledExpression {
-    if (accept('-')) {
-      const operand = parseUnary();
+
+  private parseUnary(): CompiledExpression {
+    if (this.accept('-')) {
+      const operand = this.parseUnary();
       return (v) => {
         const x = operand(v);
         return x === undefined ? undefined : -x;
       };
     }
-    return parsePrimary();
+    return this.parsePrimary();
   }
-  function parsePrimary(): CompiledExpression {
-    const token = take();
-    if (token === undefined) throw new UnsupportedExpressionError(`Unexpected end of expression: ${text}`);
+
+  private parsePrimary(): CompiledExpression {
+    const token = this.tokens[this.position++];
+    if (token === undefined)
+      throw new UnsupportedExpressionError(`Unexpected end of expression: ${this.text}`);
     if (token.kind === 'number') return () => token.value;
     if (token.kind === 'op' && token.value === '(') {
-      const inner = parseOr();
-      expect(')');
+      const inner = this.parseOr();
+      this.expect(')');
       return inner;
     }
     if (token.kind === 'name') {
-      if (accept('(')) return parseCall(token.value);
-      ids.add(token.value);
+      if (this.accept('(')) return this.parseCall(token.value);
+      this.ids.add(token.value);
       return (v) => v[token.value];
     }
-    throw new UnsupportedExpressionError(`Unexpected "${token.value}" in expression: ${text}`);
+    throw new UnsupportedExpressionError(`Unexpected "${token.value}" in expression: ${this.text}`);
   }
-  function parseCall(name: string): CompiledExpression {
+
+  private parseCall(name: string): CompiledExpression {
     if (name.toUpperCase() !== 'IF') {
       throw new UnsupportedExpressionError(`Metric math function ${name}() is not evaluated locally`);
     }
-    const condition = parseOr();
-    expect(',');
-    const then = parseOr();
-    const otherwise = accept(',') ? parseOr() : () => undefined;
-    expect(')');
+    const condition = this.parseOr();
+    this.expect(',');
+    const then = this.parseOr();
+    const otherwise = this.accept(',') ? this.parseOr() : () => undefined;
+    this.expect(')');
     return (v) => {
       const c = condition(v);
       if (c === undefined) return undefined;
       return c !== 0 ? then(v) : otherwise(v);
     };
   }
-  function expect(op: string): void {
-    if (!accept(op)) throw new UnsupportedExpressionError(`Expected "${op}" in expression: ${text}`);
+
+  private accept(op: string): boolean {
+    const token = this.tokens[this.position];
+    if (token?.kind === 'op' && token.value === op) {
+      this.position++;
+      return true;
+    }
+    return false;
   }
 
-  const evaluate = parseOr();
-  if (position < tokens.length) {
-    throw new UnsupportedExpressionError(`Unexpected "${tokens[position]?.value}" in expression: ${text}`);
+  private acceptWord(word: string): boolean {
+    const token = this.tokens[this.position];
+    if (token?.kind === 'name' && token.value.toUpperCase() === word) {
+      this.position++;
+      return true;
+    }
+    return false;
   }
-  return { evaluate, ids: [...ids] };
+
+  private expect(op: string): void {
+    if (!this.accept(op))
+      throw new UnsupportedExpressionError(`Expected "${op}" in expression: ${this.text}`);
+  }
 }
 
 const COMPARISONS: Record<string, (a: number, b: number) => boolean> = {
