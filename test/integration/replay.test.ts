@@ -1,0 +1,143 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CampaignEventFactory } from '../../local/campaign-simulator/event-factory.js';
+import type { PublishedMessage } from '../../local/sns-stand-in.js';
+import { runCli } from '../../scripts/replay.js';
+import { bodyOf, runOperation } from '../support/operations.js';
+import {
+  type LocalServices,
+  type Pipeline,
+  startTestPipeline,
+  startTestServices,
+} from '../support/pipeline.js';
+
+/**
+ * `npm run replay` on the pipeline the stack describes: two batches stored by the real ingest and
+ * published live by the real fan-out; then the first batch's time window replayed, once into one
+ * subscriber's queue only (SQS stand-in) and once to the type topics: each reaches only its target, every
+ * message carries the `replay` attribute, and its body is the first delivery's, byte for byte.
+ */
+describe('replay of a time window', () => {
+  let services: LocalServices;
+  let pipeline: Pipeline | undefined;
+
+  beforeAll(async () => {
+    services = await startTestServices();
+  });
+  afterAll(async () => {
+    await services?.stop();
+  });
+  afterEach(async () => {
+    await pipeline?.stop();
+    pipeline = undefined;
+    services.sns.reset();
+  });
+
+  async function twoBatches() {
+    const p = await startTestPipeline(services, { config: { eventTypes: ['sent', 'open', 'bounce'] } });
+    pipeline = p;
+    const factory = new CampaignEventFactory({ seed: 1103, clientId: 100001 });
+    const from = new Date().toISOString();
+    const first = factory.batch(15, ['sent', 'open', 'bounce']);
+    expect((await p.post(first)).status).toBe(200);
+    await p.waitUntilIdle();
+    await sleep(5);
+    const to = new Date().toISOString();
+    await sleep(5);
+    expect((await p.post(factory.batch(10, ['sent', 'open', 'bounce']))).status).toBe(200);
+    await p.waitUntilIdle();
+    const live = [...services.sns.published];
+    expect(live).toHaveLength(25);
+    const firstKeys = new Set(live.slice(0, 15).map((message) => bodyOf(message).eventKey));
+    const args = [
+      '--table-name',
+      p.tableName,
+      '--topic-arns',
+      JSON.stringify(p.topicArns),
+      '--from',
+      from,
+      '--to',
+      to,
+    ];
+    return { p, live, firstKeys, args };
+  }
+
+  const liveByKey = (live: PublishedMessage[]) =>
+    new Map(live.map((message) => [bodyOf(message).eventKey, message]));
+
+  it("reaches only the chosen subscriber's queue, marked replay, with the first delivery's bodies", async () => {
+    const { live, firstKeys, args } = await twoBatches();
+    const queueName = `replay-target-${process.pid}`;
+    const queueUrl = services.sqs.createQueue(queueName);
+    const queueArn = `arn:aws:sqs:${services.region}:${services.sqs.accountId}:${queueName}`;
+
+    const dry = await runOperation(runCli, ...args, '--types', 'open,bounce', '--target-queue', queueArn);
+    expect(dry.code, dry.output).toBe(0);
+    expect(dry.output).toMatch(/Scan of .*read unit/);
+    expect(services.sqs.messages(queueUrl)).toEqual([]);
+
+    const real = await runOperation(
+      runCli,
+      ...args,
+      '--types',
+      'open,bounce',
+      '--target-queue',
+      queueArn,
+      '--replay-id',
+      'r-1',
+      '--yes',
+    );
+    expect(real.code, real.output).toBe(0);
+    expect(services.sns.published).toHaveLength(live.length);
+    const expected = live.filter((m) => firstKeys.has(bodyOf(m).eventKey) && bodyOf(m).eventType !== 'sent');
+    const delivered = services.sqs.messages(queueUrl).map((message) => JSON.parse(message.body));
+    expect(delivered).toHaveLength(expected.length);
+    const byKey = liveByKey(live);
+    for (const envelope of delivered) {
+      const original = byKey.get(JSON.parse(envelope.Message).eventKey) as PublishedMessage;
+      expect(envelope).toMatchObject({
+        Type: 'Notification',
+        TopicArn: original.topicArn,
+        Message: original.message,
+      });
+      expect(envelope.MessageAttributes).toEqual({
+        ...Object.fromEntries(
+          Object.entries(original.messageAttributes).map(([name, value]) => [
+            name,
+            { Type: value.dataType, Value: value.stringValue },
+          ]),
+        ),
+        replay: { Type: 'String', Value: 'r-1' },
+      });
+    }
+    expect(real.output).toContain(`${expected.length} sent to queue ${queueArn}`);
+  });
+
+  it('republishes the window to the type topics only, each event once, marked replay', async () => {
+    const { p, live, firstKeys, args } = await twoBatches();
+    const dry = await runOperation(runCli, ...args);
+    expect(dry.code, dry.output).toBe(0);
+    expect(dry.output).toContain('15 accepted event(s) received');
+    await p.waitUntilIdle();
+    expect(services.sns.published).toHaveLength(live.length);
+
+    const real = await runOperation(runCli, ...args, '--target', 'topics', '--replay-id', 'r-2', '--yes');
+    expect(real.code, real.output).toBe(0);
+    await p.waitUntilIdle();
+    const replayed = services.sns.published.slice(live.length);
+    expect(replayed.map((message) => bodyOf(message).eventKey).sort()).toEqual([...firstKeys].sort());
+    const byKey = liveByKey(live);
+    for (const message of replayed) {
+      const original = byKey.get(bodyOf(message).eventKey) as PublishedMessage;
+      expect({
+        topic: message.topicArn,
+        body: message.message,
+        attributes: message.messageAttributes,
+      }).toEqual({
+        topic: original.topicArn,
+        body: original.message,
+        attributes: { ...original.messageAttributes, replay: { dataType: 'String', stringValue: 'r-2' } },
+      });
+    }
+  });
+});
