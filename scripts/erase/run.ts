@@ -3,7 +3,7 @@ import { type AttributeValue, DeleteItemCommand } from '@aws-sdk/client-dynamodb
 import { readJsonDocument } from '../../functions/ingest/json-document.js';
 import { EVENT_TABLE_ATTRIBUTES } from '../../functions/shared/contracts/event-table.js';
 import { fromAttributeMap } from '../../functions/shared/events/attribute-values.js';
-import type { RawObjectPointer } from '../../functions/shared/events/stored-event.js';
+import { type RawObjectPointer, storedText } from '../../functions/shared/events/stored-event.js';
 import type { CommonSettings } from '../ops/cli.js';
 import { openCursor } from '../ops/cursor.js';
 import type { LargeEventStore } from '../ops/large-event-store.js';
@@ -87,7 +87,8 @@ export async function runErase(
         : (fromAttributeMap({ p: attributes.rawObject }).p as RawObjectPointer);
     if (pointer !== undefined && !data.buckets.includes(pointer.bucket)) data.buckets.push(pointer.bucket);
     const text =
-      attributes.raw?.S ?? (pointer === undefined ? undefined : await deps.store.readText(pointer));
+      storedText(fromAttributeMap(attributes)) ??
+      (pointer === undefined ? undefined : await deps.store.readText(pointer));
     const holders = text === undefined ? [] : holdersOf(text, attributes, recipients);
     if (holders.length === 0) {
       if (pointer !== undefined) noteLive(data.ledger, pointer);

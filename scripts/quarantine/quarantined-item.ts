@@ -1,6 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { fromAttributeMap } from '../../functions/shared/events/attribute-values.js';
-import type { RawObjectPointer } from '../../functions/shared/events/stored-event.js';
+import { type RawObjectPointer, storedText } from '../../functions/shared/events/stored-event.js';
 import type { LargeEventStore } from '../ops/large-event-store.js';
 
 /** A quarantined item as the commands read it (functions/shared/events/stored-event.ts describes the layout). */
@@ -25,7 +25,7 @@ export function readQuarantinedItem(attributes: Record<string, AttributeValue>):
     ...(typeof item.eventType === 'string' && { eventType: item.eventType }),
     ...(item.clientId !== undefined && { clientId: String(item.clientId) }),
     issues,
-    ...(typeof item.raw === 'string' && { raw: item.raw }),
+    ...(storedText(item) !== undefined && { raw: storedText(item) }),
     ...(item.rawObject !== undefined && { rawObject: item.rawObject as RawObjectPointer }),
     attributes,
   };

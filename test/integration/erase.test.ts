@@ -1,7 +1,7 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventKeyFor } from '../../functions/ingest/event-key.js';
-import type { RawObjectPointer } from '../../functions/shared/events/stored-event.js';
+import { type RawObjectPointer, storedText } from '../../functions/shared/events/stored-event.js';
 import { type CampaignEvent, CampaignEventFactory } from '../../local/campaign-simulator/event-factory.js';
 import { runCli } from '../../scripts/erase.js';
 import { largeEventBucketOf, runOperation } from '../support/operations.js';
@@ -61,6 +61,10 @@ describe('erase', () => {
     return (await object.Body?.transformToString()) ?? '';
   }
 
+  /** Everything an item holds, its deflated text included, lower-cased. */
+  const contentOf = (items: Array<Record<string, unknown>>) =>
+    items.map((item) => `${JSON.stringify(item)} ${storedText(item) ?? ''}`.toLowerCase()).join('\n');
+
   it('removes two recipients from the table and the large-event bucket, and nothing else', async () => {
     const p = await startTestPipeline(services, { config: { eventTypes: ['sent', 'open', 'click'] } });
     pipeline = p;
@@ -70,6 +74,8 @@ describe('erase', () => {
     const big = { notes: 'x'.repeat(170_000) } as Partial<CampaignEvent>;
     const erasedEvents = [
       of(ERASED, 'sent'),
+      // Over 1 KB: its item holds the text deflated (rawDeflated).
+      of(ERASED, 'sent', { notes: 'y'.repeat(3000) } as Partial<CampaignEvent>),
       of(ERASED, 'open'),
       // Only the address, in another case, and no recipientId.
       factory.event('click', {
@@ -93,10 +99,10 @@ describe('erase', () => {
     const bucket = largeEventBucketOf(p);
     const before = await p.items();
     const keptBefore = before.filter(
-      (item) =>
-        !JSON.stringify(item).toLowerCase().includes(ERASED.toLowerCase()) && item.recipientId !== BY_ID,
+      (item) => !contentOf([item]).includes(ERASED.toLowerCase()) && item.recipientId !== BY_ID,
     );
     const erasedCount = before.length - keptBefore.length;
+    expect(before.some((item) => item.rawDeflated !== undefined)).toBe(true);
     expect(erasedCount).toBe(erasedEvents.length + byIdEvents.length + 1);
     const keeperItem = before.find((item) => item.eventKey === eventKeyFor('open', largeKept)) as {
       rawObject: RawObjectPointer;
@@ -146,8 +152,8 @@ describe('erase', () => {
 
     // Nowhere in the table, nowhere in the bucket; everyone else untouched, byte for byte.
     const events = after.filter((item) => item.status !== 'erasure-audit');
-    expect(JSON.stringify(events).toLowerCase()).not.toContain('erase.me');
-    expect(JSON.stringify(events)).not.toContain(BY_ID);
+    expect(contentOf(events)).not.toContain('erase.me');
+    expect(contentOf(events)).not.toContain(BY_ID.toLowerCase());
     expect(events).toEqual(keptBefore);
     for (const text of (await objectTexts(bucket)).values()) {
       expect(text.toLowerCase()).not.toContain('erase.me');
