@@ -53,126 +53,149 @@ export class OptionsError extends Error {
   override readonly name = 'OptionsError';
 }
 
+const ARGUMENTS = {
+  rate: { type: 'string' },
+  'batch-size': { type: 'string' },
+  events: { type: 'string' },
+  duration: { type: 'string' },
+  types: { type: 'string' },
+  mix: { type: 'string' },
+  'invalid-ratio': { type: 'string' },
+  redeliveries: { type: 'string' },
+  seed: { type: 'string' },
+  'no-traffic': { type: 'boolean' },
+  'sns-failures': { type: 'string' },
+  'sqs-port': { type: 'string' },
+  's3-port': { type: 'string' },
+  'data-dir': { type: 'string' },
+  port: { type: 'string' },
+  'dynamodb-port': { type: 'string' },
+  'sns-port': { type: 'string' },
+  'secrets-port': { type: 'string' },
+  'campaign-port': { type: 'string' },
+  'slack-port': { type: 'string' },
+  verbose: { type: 'boolean' },
+  'alarm-interval': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const TRAFFIC_OPTIONS = [
+  'rate',
+  'batch-size',
+  'events',
+  'duration',
+  'types',
+  'mix',
+  'invalid-ratio',
+  'redeliveries',
+  'seed',
+];
+
 export function parseCliOptions(argv: readonly string[]): CliOptions {
   let values: Record<string, string | boolean | undefined>;
   try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        rate: { type: 'string' },
-        'batch-size': { type: 'string' },
-        events: { type: 'string' },
-        duration: { type: 'string' },
-        types: { type: 'string' },
-        mix: { type: 'string' },
-        'invalid-ratio': { type: 'string' },
-        redeliveries: { type: 'string' },
-        seed: { type: 'string' },
-        'no-traffic': { type: 'boolean' },
-        'sns-failures': { type: 'string' },
-        'sqs-port': { type: 'string' },
-        's3-port': { type: 'string' },
-        'data-dir': { type: 'string' },
-        port: { type: 'string' },
-        'dynamodb-port': { type: 'string' },
-        'sns-port': { type: 'string' },
-        'secrets-port': { type: 'string' },
-        'campaign-port': { type: 'string' },
-        'slack-port': { type: 'string' },
-        verbose: { type: 'boolean' },
-        'alarm-interval': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
+    ({ values } = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: ARGUMENTS }));
   } catch (error) {
     throw new OptionsError((error as Error).message);
   }
-  const text = (name: string) => values[name] as string | undefined;
-  const integer = (name: string, min: number, max = Number.MAX_SAFE_INTEGER) => {
-    const raw = text(name);
+  const read = new OptionValues(values);
+  const traffic = trafficOptions(read, values);
+  const ports = portOptions(read);
+  const alarmInterval = read.integer('alarm-interval', 1, 3600);
+  const snsFailures = read.ratio('sns-failures');
+  return {
+    help: values.help === true,
+    verbose: values.verbose === true,
+    run: {
+      traffic,
+      ports,
+      ...optional('dataDir', read.text('data-dir')),
+      ...optional('snsFailureRatio', snsFailures),
+      ...optional('alarmIntervalMs', alarmInterval === undefined ? undefined : alarmInterval * 1000),
+    },
+  };
+}
+
+/** Reads one option's value, refusing one out of range with a message naming the option. */
+class OptionValues {
+  constructor(private readonly values: Record<string, string | boolean | undefined>) {}
+
+  text(name: string): string | undefined {
+    return this.values[name] as string | undefined;
+  }
+
+  integer(name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+    const raw = this.text(name);
     if (raw === undefined) return undefined;
     if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
       throw new OptionsError(`--${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
     }
     return Number(raw);
-  };
-  const ratio = (name: string) => {
-    const raw = text(name);
+  }
+
+  ratio(name: string): number | undefined {
+    const raw = this.text(name);
     if (raw === undefined) return undefined;
     const value = Number(raw);
     if (raw.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) {
       throw new OptionsError(`--${name} must be a number from 0 to 1, got "${raw}"`);
     }
     return value;
-  };
-  const port = (name: string) => integer(name, 1, 65_535);
+  }
 
-  if (text('types') !== undefined && text('mix') !== undefined) {
+  port(name: string): number | undefined {
+    return this.integer(name, 1, 65_535);
+  }
+}
+
+function trafficOptions(
+  read: OptionValues,
+  values: Record<string, string | boolean | undefined>,
+): Partial<TrafficOptions> | false {
+  if (read.text('types') !== undefined && read.text('mix') !== undefined) {
     throw new OptionsError('Give either --types or --mix, not both');
   }
-  const noTraffic = values['no-traffic'] === true;
-  const trafficOptions = [
-    'rate',
-    'batch-size',
-    'events',
-    'duration',
-    'types',
-    'mix',
-    'invalid-ratio',
-    'redeliveries',
-    'seed',
-  ];
-  const given = trafficOptions.filter((name) => values[name] !== undefined);
-  if (noTraffic && given.length > 0) {
-    throw new OptionsError(
-      `--no-traffic cannot be combined with ${given.map((name) => `--${name}`).join(', ')}`,
-    );
+  const given = TRAFFIC_OPTIONS.filter((name) => values[name] !== undefined);
+  if (values['no-traffic'] === true) {
+    if (given.length > 0) {
+      throw new OptionsError(
+        `--no-traffic cannot be combined with ${given.map((name) => `--${name}`).join(', ')}`,
+      );
+    }
+    return false;
   }
-
   const traffic: Partial<{ -readonly [K in keyof TrafficOptions]: TrafficOptions[K] }> = {};
   const set = <K extends keyof TrafficOptions>(key: K, value: TrafficOptions[K] | undefined) => {
     if (value !== undefined) traffic[key] = value;
   };
-  set('rate', integer('rate', 0, 100_000));
-  set('batchSize', integer('batch-size', 1, 10_000));
-  set('events', integer('events', 1));
-  set('durationSeconds', integer('duration', 1));
-  set('invalidRatio', ratio('invalid-ratio'));
-  set('redeliveries', integer('redeliveries', 0, 1000));
-  set('seed', integer('seed', 0, 2 ** 31 - 1));
-  const types = text('types');
+  set('rate', read.integer('rate', 0, 100_000));
+  set('batchSize', read.integer('batch-size', 1, 10_000));
+  set('events', read.integer('events', 1));
+  set('durationSeconds', read.integer('duration', 1));
+  set('invalidRatio', read.ratio('invalid-ratio'));
+  set('redeliveries', read.integer('redeliveries', 0, 1000));
+  set('seed', read.integer('seed', 0, 2 ** 31 - 1));
+  const types = read.text('types');
   if (types !== undefined)
     set(
       'mix',
       eventTypeList(types).map((type) => [type, 1] as const),
     );
-  const mix = text('mix');
+  const mix = read.text('mix');
   if (mix !== undefined) set('mix', parseMix(mix));
+  return traffic;
+}
 
-  const ports = {
-    ...optional('endpoint', port('port')),
-    ...optional('dynamodb', port('dynamodb-port')),
-    ...optional('sns', port('sns-port')),
-    ...optional('secretsManager', port('secrets-port')),
-    ...optional('sqs', port('sqs-port')),
-    ...optional('s3', port('s3-port')),
-    ...optional('campaign', port('campaign-port')),
-    ...optional('slack', port('slack-port')),
-  };
-  const alarmInterval = integer('alarm-interval', 1, 3600);
-  const snsFailures = ratio('sns-failures');
+function portOptions(read: OptionValues) {
   return {
-    help: values.help === true,
-    verbose: values.verbose === true,
-    run: {
-      traffic: noTraffic ? false : traffic,
-      ports,
-      ...optional('dataDir', text('data-dir')),
-      ...optional('snsFailureRatio', snsFailures),
-      ...optional('alarmIntervalMs', alarmInterval === undefined ? undefined : alarmInterval * 1000),
-    },
+    ...optional('endpoint', read.port('port')),
+    ...optional('dynamodb', read.port('dynamodb-port')),
+    ...optional('sns', read.port('sns-port')),
+    ...optional('secretsManager', read.port('secrets-port')),
+    ...optional('sqs', read.port('sqs-port')),
+    ...optional('s3', read.port('s3-port')),
+    ...optional('campaign', read.port('campaign-port')),
+    ...optional('slack', read.port('slack-port')),
   };
 }
 
