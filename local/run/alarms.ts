@@ -202,58 +202,7 @@ function compileAlarm(model: ResourceModel, resources: LocalResources): Compiled
     throw new Error(`comparison ${comparisonOperator} is not evaluated locally`);
   }
   const evaluationPeriods = Number(props.EvaluationPeriods ?? 1);
-  let value: CompiledAlarm['value'];
-  let periodSeconds: number;
-  if (typeof props.MetricName === 'string') {
-    const input: MetricInput = {
-      id: 'm',
-      metric: identityOf(props),
-      statistic: String(props.ExtendedStatistic ?? props.Statistic ?? 'Average'),
-      periodSeconds: Number(props.Period ?? 60),
-    };
-    computeStatistic(input.statistic, [1]); // refuses an unsupported statistic now, not at evaluation
-    periodSeconds = input.periodSeconds;
-    value = (store, from, to) => {
-      const result = store.statistic(input.metric, input.statistic, from, to);
-      return { value: result.value, combined: result.combinedSeries !== undefined };
-    };
-  } else if (Array.isArray(props.Metrics)) {
-    const queries = props.Metrics as Array<Record<string, unknown>>;
-    const output = queries.find(
-      (query) => query.ReturnData !== false && typeof query.Expression === 'string',
-    );
-    if (output === undefined) throw new Error('metric math without an expression is not evaluated locally');
-    const expression = compileExpression(String(output.Expression));
-    const inputs = queries
-      .filter((query) => query.MetricStat !== undefined)
-      .map((query): MetricInput => {
-        const stat = query.MetricStat as { Metric: Record<string, unknown>; Stat: string; Period: number };
-        return {
-          id: String(query.Id),
-          metric: identityOf(stat.Metric),
-          statistic: stat.Stat,
-          periodSeconds: Number(stat.Period),
-        };
-      });
-    for (const id of expression.ids) {
-      if (!inputs.some((input) => input.id === id))
-        throw new Error(`metric math reads ${id}, which is not a metric`);
-    }
-    for (const input of inputs) computeStatistic(input.statistic, [1]);
-    periodSeconds = Number(output.Period ?? inputs[0]?.periodSeconds ?? 60);
-    value = (store, from, to) => {
-      const values: Record<string, MathValue> = {};
-      let combined = false;
-      for (const input of inputs) {
-        const result = store.statistic(input.metric, input.statistic, from, to);
-        values[input.id] = result.value;
-        combined ||= result.combinedSeries !== undefined;
-      }
-      return { value: expression.evaluate(values), combined };
-    };
-  } else {
-    throw new Error('an alarm without a metric is not evaluated locally');
-  }
+  const { value, periodSeconds } = compileAlarmValue(props);
   return {
     alarm: {
       logicalId: model.logicalId,
@@ -270,6 +219,70 @@ function compileAlarm(model: ResourceModel, resources: LocalResources): Compiled
       state: 'OK',
     },
     value,
+  };
+}
+
+interface CompiledValue {
+  readonly value: CompiledAlarm['value'];
+  readonly periodSeconds: number;
+}
+
+/** What the alarm compares: one metric's statistic, or a metric math expression over several. */
+function compileAlarmValue(props: Record<string, unknown>): CompiledValue {
+  if (typeof props.MetricName === 'string') return compileMetricValue(props);
+  if (Array.isArray(props.Metrics)) return compileMathValue(props.Metrics as Array<Record<string, unknown>>);
+  throw new Error('an alarm without a metric is not evaluated locally');
+}
+
+function compileMetricValue(props: Record<string, unknown>): CompiledValue {
+  const input: MetricInput = {
+    id: 'm',
+    metric: identityOf(props),
+    statistic: String(props.ExtendedStatistic ?? props.Statistic ?? 'Average'),
+    periodSeconds: Number(props.Period ?? 60),
+  };
+  computeStatistic(input.statistic, [1]); // refuses an unsupported statistic now, not at evaluation
+  return {
+    periodSeconds: input.periodSeconds,
+    value: (store, from, to) => {
+      const result = store.statistic(input.metric, input.statistic, from, to);
+      return { value: result.value, combined: result.combinedSeries !== undefined };
+    },
+  };
+}
+
+function compileMathValue(queries: Array<Record<string, unknown>>): CompiledValue {
+  const output = queries.find((query) => query.ReturnData !== false && typeof query.Expression === 'string');
+  if (output === undefined) throw new Error('metric math without an expression is not evaluated locally');
+  const expression = compileExpression(String(output.Expression));
+  const inputs = queries
+    .filter((query) => query.MetricStat !== undefined)
+    .map((query): MetricInput => {
+      const stat = query.MetricStat as { Metric: Record<string, unknown>; Stat: string; Period: number };
+      return {
+        id: String(query.Id),
+        metric: identityOf(stat.Metric),
+        statistic: stat.Stat,
+        periodSeconds: Number(stat.Period),
+      };
+    });
+  for (const id of expression.ids) {
+    if (!inputs.some((input) => input.id === id))
+      throw new Error(`metric math reads ${id}, which is not a metric`);
+  }
+  for (const input of inputs) computeStatistic(input.statistic, [1]);
+  return {
+    periodSeconds: Number(output.Period ?? inputs[0]?.periodSeconds ?? 60),
+    value: (store, from, to) => {
+      const values: Record<string, MathValue> = {};
+      let combined = false;
+      for (const input of inputs) {
+        const result = store.statistic(input.metric, input.statistic, from, to);
+        values[input.id] = result.value;
+        combined ||= result.combinedSeries !== undefined;
+      }
+      return { value: expression.evaluate(values), combined };
+    },
   };
 }
 
