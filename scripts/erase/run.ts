@@ -52,7 +52,13 @@ export async function runErase(
   print: (line: string) => void,
 ): Promise<number> {
   const { dryRun, recipients } = options;
-  print(describeEstimate(await estimateScan(deps.table, options.tableName, true), options.segments));
+  print(
+    describeEstimate(
+      await estimateScan(deps.table, options.tableName, true),
+      options.segments,
+      options.readRate,
+    ),
+  );
   const fingerprint = createHash('sha256')
     .update(
       recipients

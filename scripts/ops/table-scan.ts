@@ -57,13 +57,16 @@ export function writeUnitsFor(item: Readonly<Record<string, AttributeValue>>): n
   return Math.max(1, Math.ceil(itemBytes(item) / WRITE_UNIT_BYTES));
 }
 
-export function describeEstimate(estimate: ScanEstimate, segments: number): string {
+export function describeEstimate(estimate: ScanEstimate, segments: number, readRate?: number): string {
   const mb = (estimate.tableBytes / 1_000_000).toFixed(1);
   const kind = estimate.consistentRead ? 'strongly consistent' : 'eventually consistent';
   return (
     `Scan of ${estimate.tableName}: about ${estimate.itemCount} item(s), ${mb} MB (DescribeTable, refreshed ` +
     `about every 6 h); one full ${kind} scan in ${segments} parallel segment(s) costs about ` +
-    `${Math.ceil(estimate.readUnits)} read unit(s)`
+    `${Math.ceil(estimate.readUnits)} read unit(s)` +
+    (readRate === undefined
+      ? ''
+      : `, about ${Math.ceil(estimate.readUnits / readRate)} s at ${readRate} read units/s`)
   );
 }
 

@@ -58,7 +58,7 @@ export async function runRequeue(
 ): Promise<number> {
   const { dryRun } = options;
   const estimate = await estimateScan(deps.table, options.tableName, false);
-  print(describeEstimate(estimate, options.segments));
+  print(describeEstimate(estimate, options.segments, options.readRate));
   // A dry run changes nothing, so it has nothing to resume: it never writes the cursor.
   const cursor = openCursor(
     dryRun ? undefined : options.cursorPath,

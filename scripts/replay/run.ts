@@ -31,7 +31,13 @@ export async function runReplay(
   print: (line: string) => void,
 ): Promise<number> {
   const { dryRun, window } = options;
-  print(describeEstimate(await estimateScan(deps.table, options.tableName, false), options.segments));
+  print(
+    describeEstimate(
+      await estimateScan(deps.table, options.tableName, false),
+      options.segments,
+      options.readRate,
+    ),
+  );
   const cursor = openCursor(
     dryRun ? undefined : options.cursorPath,
     `replay ${options.tableName} ${JSON.stringify(window)} ${describeTarget(options.target)} ${options.replayId}`,
