@@ -335,7 +335,7 @@ function startTraffic(
   return generator;
 }
 
-function localRunOf(parts: {
+interface RunParts {
   pipeline: Pipeline;
   config: Config;
   source: string;
@@ -346,8 +346,10 @@ function localRunOf(parts: {
   startedAt: number;
   emit: (activity: Activity) => void;
   cleanUp: () => Promise<void>;
-}): LocalRun {
-  const { pipeline, campaign, evaluation, generator, traffic, emit } = parts;
+}
+
+function localRunOf(parts: RunParts): LocalRun {
+  const { pipeline, campaign, evaluation, generator, traffic } = parts;
   let stopping: Promise<void> | undefined;
   return {
     config: parts.config,
@@ -394,23 +396,27 @@ function localRunOf(parts: {
     },
     items: () => pipeline.items(),
     stop() {
-      stopping ??= (async () => {
-        await evaluation.stop();
-        await generator?.stop();
-        await pipeline.waitUntilIdle(30_000).catch(() => undefined);
-        emit({
-          kind: 'step',
-          message: 'custom resource Delete (what cdk destroy does): deactivating and deleting the webhooks',
-        });
-        await deleteWebhooks(campaign.webhooks, pipeline.model.webhookResources, campaign.lifecycle).catch(
-          (error: unknown) =>
-            emit({ kind: 'note', message: `webhook removal failed: ${(error as Error).message}` }),
-        );
-        await parts.cleanUp();
-      })();
+      stopping ??= stopRun(parts);
       return stopping;
     },
   };
+}
+
+/** Stops the run as `cdk destroy` ends a deployment: traffic and alarms off, the webhooks deleted, then the pipeline. */
+async function stopRun(parts: RunParts): Promise<void> {
+  const { pipeline, campaign, evaluation, generator, emit } = parts;
+  await evaluation.stop();
+  await generator?.stop();
+  await pipeline.waitUntilIdle(30_000).catch(() => undefined);
+  emit({
+    kind: 'step',
+    message: 'custom resource Delete (what cdk destroy does): deactivating and deleting the webhooks',
+  });
+  await deleteWebhooks(campaign.webhooks, pipeline.model.webhookResources, campaign.lifecycle).catch(
+    (error: unknown) =>
+      emit({ kind: 'note', message: `webhook removal failed: ${(error as Error).message}` }),
+  );
+  await parts.cleanUp();
 }
 
 function resolveTraffic(traffic: LocalRunOptions['traffic'], config: Config): TrafficOptions | undefined {
