@@ -122,6 +122,7 @@ export async function runErase(
   const scan = await scanTable(deps.table, {
     tableName: options.tableName,
     segments: options.segments,
+    pageSize: options.pageSize,
     consistentRead: true,
     cursor,
     readLimiter: options.readLimiter,

@@ -26,6 +26,7 @@ export const COMMON_OPTIONS = {
   'read-rate': { type: 'string' },
   'write-rate': { type: 'string' },
   cursor: { type: 'string' },
+  'page-size': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -45,6 +46,7 @@ Run:
   --read-rate <units/s>   read units a second the scan may take (default ${DEFAULT_READ_RATE})
   --write-rate <n/s>      writes or publishes a second (default ${DEFAULT_WRITE_RATE})
   --cursor <file>         keep the scan's position here and resume from it (removed when the run completes)
+  --page-size <n>         items a scan page reads (default 100): the cursor moves once per page
   --help                  this text
 
 AWS credentials and region come from the usual environment (AWS_PROFILE, AWS_REGION, ...);
@@ -59,6 +61,7 @@ export interface CommonSettings {
   readonly readRate: number;
   readonly writeRate: number;
   readonly cursorPath: string | undefined;
+  readonly pageSize: number;
 }
 
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -76,6 +79,7 @@ export function commonSettings(values: Values): CommonSettings {
     readLimiter: createRateLimiter(readRate),
     writeLimiter: createRateLimiter(writeRate),
     cursorPath: stringOption(values.cursor),
+    pageSize: numberOption(values['page-size'], '--page-size', { min: 1, max: 1000, integer: true }) ?? 100,
   };
 }
 

@@ -147,6 +147,7 @@ export async function runRequeue(
   const scan = await scanTable(deps.table, {
     tableName: options.tableName,
     segments: options.segments,
+    pageSize: options.pageSize,
     consistentRead: false,
     filter: quarantinedFilter(),
     cursor,

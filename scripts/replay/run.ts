@@ -52,6 +52,7 @@ export async function runReplay(
   const scan = await scanTable(deps.table, {
     tableName: options.tableName,
     segments: options.segments,
+    pageSize: options.pageSize,
     consistentRead: false,
     filter: windowFilter(window),
     cursor,

@@ -1,3 +1,7 @@
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventKeyFor, quarantineKeyFor } from '../../functions/ingest/event-key.js';
 import type { CampaignEventType } from '../../functions/shared/campaign-event-types.js';
@@ -142,5 +146,61 @@ describe('quarantine requeue', () => {
     expect(again.output).toContain('5 still quarantined');
     await p.waitUntilIdle();
     expect(services.sns.published).toHaveLength(live + 8);
+  });
+
+  it('resumes from its cursor after losing the connection mid-scan, publishing each event once', async () => {
+    const config = {
+      eventTypes: ['sent', 'open'] as CampaignEventType[],
+      payload: { requiredFields: { open: ['deviceType'] } },
+    };
+    const p = await startTestPipeline(services, { config });
+    pipeline = p;
+    const factory = new CampaignEventFactory({ seed: 1104, clientId: 100001 });
+    const opens = Array.from({ length: 12 }, () => factory.event('open'));
+    expect(await p.post(opens)).toMatchObject({ status: 200, body: { quarantined: 12 } });
+    await p.waitUntilIdle();
+    const live = services.sns.published.length;
+
+    const cursor = path.join(mkdtempSync(path.join(tmpdir(), 'requeue-')), 'cursor.json');
+    const relaxed = writeCdkJson({ eventTypes: config.eventTypes, payload: {} });
+    const args = [
+      'requeue',
+      '--table-name',
+      p.tableName,
+      '--config',
+      relaxed,
+      '--segments',
+      '1',
+      '--page-size',
+      '5',
+    ];
+    // The connection goes after the first page: the run fails, the cursor keeps that page's position.
+    const real = new DynamoDBClient({});
+    let scans = 0;
+    const flaky = {
+      send: (command: unknown) => {
+        if (command instanceof ScanCommand && ++scans === 2)
+          return Promise.reject(new Error('connection lost'));
+        return real.send(command as ScanCommand);
+      },
+    } as unknown as DynamoDBClient;
+    const lines: string[] = [];
+    const io = { stdout: (line: string) => lines.push(line), stderr: (line: string) => lines.push(line) };
+    expect(
+      await runCli([...args, '--cursor', cursor, '--yes'], { ...io, clients: { dynamodb: flaky } }),
+    ).toBe(1);
+    expect(lines.join('\n')).toContain('connection lost');
+    expect(existsSync(cursor)).toBe(true);
+
+    const resumed = await runOperation(runCli, ...args, '--cursor', cursor, '--yes');
+    real.destroy();
+    expect(resumed.code, resumed.output).toBe(0);
+    expect(resumed.output).toContain('Resuming from');
+    expect(resumed.output).toContain('12 quarantined event(s) re-read');
+    expect(resumed.output).toContain('12 promoted');
+    expect(existsSync(cursor)).toBe(false);
+    await p.waitUntilIdle();
+    const keys = services.sns.published.slice(live).map((message) => bodyOf(message).eventKey);
+    expect(keys.sort()).toEqual(opens.map((event) => eventKeyFor('open', event)).sort());
   });
 });
