@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { CAMPAIGN_EVENT_TYPES } from '../functions/shared/campaign-event-types.js';
 import type { StackSource } from './ops/cli.js';
 import {
   type CliIo,
@@ -26,7 +27,7 @@ import {
 import { createLargeEventStore } from './ops/large-event-store.js';
 import { runList, runShow } from './quarantine/list.js';
 import { runRequeue } from './quarantine/requeue.js';
-import type { StackClient } from './redrive/targets.js';
+import { STACK_OUTPUTS, type StackClient } from './redrive/targets.js';
 
 /** Operator CLI for quarantined events: `npm run quarantine -- --help`. Steps: scripts/quarantine/. */
 
@@ -105,6 +106,17 @@ export function runCli(argv: readonly string[], io: QuarantineIo): Promise<numbe
     }
     const settings = await readerSettings(values, stack);
     io.stdout(describeSettings(settings));
+    const topicTypes =
+      stack.stackName === undefined
+        ? undefined
+        : new Set(
+            CAMPAIGN_EVENT_TYPES.filter((type) => stack.outputs[STACK_OUTPUTS.topicArn(type)] !== undefined),
+          );
+    if (topicTypes === undefined && action === 'requeue') {
+      io.stdout(
+        'Without --stack the deployed topics are not checked: deploy these settings before requeueing.',
+      );
+    }
     if (action === 'show') {
       const [eventKey] = rest;
       if (eventKey === undefined) throw new UsageError('show needs the event key (quarantine#…)');
@@ -118,7 +130,14 @@ export function runCli(argv: readonly string[], io: QuarantineIo): Promise<numbe
     if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest[0]}"`);
     const types = typesOption(values.types, '--types');
     return runRequeue(
-      { ...common, tableName, settings, listLimit, ...(types && { types }) },
+      {
+        ...common,
+        tableName,
+        settings,
+        listLimit,
+        ...(types && { types }),
+        ...(topicTypes && { topicTypes }),
+      },
       { table, store },
       io.stdout,
     );

@@ -21,6 +21,11 @@ import { revalidate } from './revalidate.js';
 export interface RequeueOptions extends CommonSettings {
   readonly tableName: string;
   readonly settings: IngestReaderSettings;
+  /**
+   * The types the deployed stack has a topic for (its TopicArn<Type> outputs), when known: an event of
+   * another type is not promoted, since the fan-out could not publish it (it would be parked).
+   */
+  readonly topicTypes?: ReadonlySet<string>;
   /** Only quarantined events whose type could be read as one of these. */
   readonly types?: readonly CampaignEventType[];
   /** Lines listing single events (the counts always cover all). */
@@ -115,10 +120,21 @@ export async function runRequeue(
       return;
     }
     const accepted = outcome.item;
+    const type = String(accepted.attributes.eventType?.S);
+    if (
+      options.topicTypes !== undefined &&
+      accepted.status === EVENT_STATUS.accepted &&
+      !options.topicTypes.has(type)
+    ) {
+      totals.failed++;
+      note(
+        `  NOT promoted ${item.eventKey}: the stack has no topic for ${type} yet (deploy the configuration first)`,
+      );
+      return;
+    }
     totals.passes++;
     if (accepted.status === EVENT_STATUS.verification) totals.verification++;
     totals.writeUnits += writeUnitsFor(accepted.attributes) + writeUnitsFor(attributes);
-    const type = String(accepted.attributes.eventType?.S);
     if (dryRun) {
       byType.set(type, (byType.get(type) ?? 0) + 1);
       note(`  ${verb} ${item.eventKey} -> ${accepted.eventKey} (${accepted.status})`);

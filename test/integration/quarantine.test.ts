@@ -7,7 +7,14 @@ import { eventKeyFor, quarantineKeyFor } from '../../functions/ingest/event-key.
 import type { CampaignEventType } from '../../functions/shared/campaign-event-types.js';
 import { type CampaignEvent, CampaignEventFactory } from '../../local/campaign-simulator/event-factory.js';
 import { runCli } from '../../scripts/quarantine.js';
-import { bodyOf, largeEventBucketOf, runOperation, writeCdkJson } from '../support/operations.js';
+import type { StackClient } from '../../scripts/redrive/targets.js';
+import {
+  bodyOf,
+  largeEventBucketOf,
+  runOperation,
+  stackAnswers,
+  writeCdkJson,
+} from '../support/operations.js';
 import {
   type LocalServices,
   type Pipeline,
@@ -202,5 +209,54 @@ describe('quarantine requeue', () => {
     await p.waitUntilIdle();
     const keys = services.sns.published.slice(live).map((message) => bodyOf(message).eventKey);
     expect(keys.sort()).toEqual(opens.map((event) => eventKeyFor('open', event)).sort());
+  });
+
+  it('with --stack reads the deployed settings, and promotes no event whose type has no topic yet', async () => {
+    const p = await startTestPipeline(services, { config: STRICT });
+    pipeline = p;
+    const e = events();
+    expect(await p.post([...e.withoutDevice, ...e.bounces])).toMatchObject({
+      status: 200,
+      body: { quarantined: 8 },
+    });
+    await p.waitUntilIdle();
+    const live = services.sns.published.length;
+    const cloudFormation = stackAnswers(p) as unknown as StackClient;
+    const run = (...args: string[]) => {
+      const lines: string[] = [];
+      const io = { stdout: (line: string) => lines.push(line), stderr: (line: string) => lines.push(line) };
+      return runCli(args, { ...io, clients: { cloudFormation } }).then((code) => ({
+        code,
+        output: lines.join('\n'),
+      }));
+    };
+
+    // The deployed ingest is still the strict one: nothing passes.
+    const deployed = await run('requeue', '--stack', p.config.stackName);
+    expect(deployed.code, deployed.output).toBe(0);
+    expect(deployed.output).toContain(
+      `Reading events as the deployed ingest function of stack ${p.config.stackName}`,
+    );
+    expect(deployed.output).toContain('required fields open: deviceType');
+    expect(deployed.output).toContain('0 would be promoted');
+
+    // Relaxed settings not deployed yet: the opens go, the bounces wait for their topic.
+    const early = await run(
+      'requeue',
+      '--stack',
+      p.config.stackName,
+      '--config',
+      writeCdkJson(RELAXED),
+      '--yes',
+    );
+    expect(early.code, early.output).toBe(1);
+    expect(early.output).toContain('5 promoted');
+    expect(early.output).toContain('the stack has no topic for bounce yet (deploy the configuration first)');
+    expect(early.output).toContain('3 failed');
+    await p.waitUntilIdle();
+    expect(services.sns.published.slice(live).map((message) => bodyOf(message).eventType)).toEqual(
+      Array(5).fill('open'),
+    );
+    expect((await p.items()).filter((item) => item.status === 'quarantined')).toHaveLength(3);
   });
 });

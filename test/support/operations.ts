@@ -1,8 +1,17 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import {
+  DescribeStackResourcesCommand,
+  DescribeStacksCommand,
+  GetTemplateCommand,
+} from '@aws-sdk/client-cloudformation';
+import { Template } from 'aws-cdk-lib/assertions';
+import { CampaignEventsStack } from '../../infra/campaign-events-stack.js';
 import type { ConfigInput } from '../../infra/config.js';
 import type { PublishedMessage } from '../../local/sns-stand-in.js';
+import { STACK_OUTPUTS } from '../../scripts/redrive/targets.js';
+import { testApp } from './app.js';
 import type { Pipeline } from './pipeline.js';
 import { TEST_CONFIG } from './pipeline.js';
 
@@ -41,3 +50,48 @@ export function largeEventBucketOf(p: Pipeline): string {
 
 export const bodyOf = (message: PublishedMessage) =>
   JSON.parse(message.message) as { eventKey: string; eventType: string; event?: Record<string, unknown> };
+
+/**
+ * What CloudFormation answers about the pipeline's stack, from the stack itself: its template as `cdk
+ * deploy` would deploy it (synthesized from the pipeline's configuration), its resources' physical names
+ * as the local run provisioned them, and its outputs (EventTableName, TopicArn<Type>). It lets a test run
+ * an operator command with `--stack` (DescribeStacks, GetTemplate, DescribeStackResources).
+ */
+export function stackAnswers(p: Pipeline): { send(command: object): Promise<unknown> } {
+  const stack = new CampaignEventsStack(testApp(), p.config.stackName, {
+    config: p.config,
+    env: { account: p.model.accountId, region: p.model.region },
+  });
+  const template = JSON.stringify(Template.fromStack(stack).toJSON());
+  const physical: Array<[string, string]> = [
+    [p.model.tableLogicalId, p.tableName],
+    ...p.provisioned.buckets,
+    ...p.model.eventTopics.map(({ type, logicalId }): [string, string] => [
+      logicalId,
+      p.topicArns[type] as string,
+    ]),
+  ];
+  const outputs = [
+    { OutputKey: STACK_OUTPUTS.tableName, OutputValue: p.tableName },
+    ...p.model.eventTopics.map(({ type }) => ({
+      OutputKey: STACK_OUTPUTS.topicArn(type),
+      OutputValue: p.topicArns[type],
+    })),
+  ];
+  return {
+    async send(command) {
+      if (command instanceof DescribeStacksCommand)
+        return { Stacks: [{ StackName: p.config.stackName, Outputs: outputs }] };
+      if (command instanceof GetTemplateCommand) return { TemplateBody: template };
+      if (command instanceof DescribeStackResourcesCommand) {
+        return {
+          StackResources: physical.map(([LogicalResourceId, PhysicalResourceId]) => ({
+            LogicalResourceId,
+            PhysicalResourceId,
+          })),
+        };
+      }
+      throw new Error(`Not answered here: ${command.constructor.name}`);
+    },
+  };
+}
