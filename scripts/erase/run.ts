@@ -158,7 +158,9 @@ export async function runErase(
     readUnits: totals.readUnits ?? 0,
   };
   const deleted = Object.values(itemsDeleted).reduce((sum, value) => sum + value, 0);
+  // In status order, not scan order: the parallel segments finish in any order.
   const perStatus = Object.entries(itemsDeleted)
+    .sort(([a], [b]) => a.localeCompare(b))
     .map(([status, value]) => `${status} ${value}`)
     .join(', ');
   print(
