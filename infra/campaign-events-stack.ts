@@ -64,8 +64,12 @@ export class CampaignEventsStack extends Stack {
       });
     }
     new CfnOutput(this, 'FanOutDeadLetterQueueUrl', {
-      description: 'Stream batches the fan-out could not publish after its retries',
+      description: 'Stream batches past the fan-out mapping\'s maximum record age (the last resort)',
       value: events.fanOutDeadLetterQueue.queueUrl,
+    });
+    new CfnOutput(this, 'ParkedEventsQueueUrl', {
+      description: 'Events the fan-out can never publish as they are, one message each with its reason',
+      value: events.parkedEventsQueue.queueUrl,
     });
   }
 }

@@ -68,6 +68,10 @@ export class CampaignEvents extends Construct {
   readonly ingestFunction: ProjectFunction;
   readonly fanOutFunction: ProjectFunction;
   readonly fanOutDeadLetterQueue: sqs.Queue;
+  /** Events the fan-out parked: one message per event it can never publish as it is (content and reason). */
+  readonly parkedEventsQueue: sqs.Queue;
+  /** Events the fan-out held while SNS failed near the stream's retention; it publishes them from there. */
+  readonly heldEventsQueue: sqs.Queue;
   readonly eventTopics: ReadonlyMap<CampaignEventType, sns.Topic>;
   /** Every alert, formatted, with a `severity` attribute: subscribe your own channels here. */
   readonly alertsTopic: sns.ITopic;
@@ -108,6 +112,8 @@ export class CampaignEvents extends Construct {
     const fanOut = this.createFanOut(eventTable, eventTopics, props.fanOutFunctionSizing);
     this.fanOutFunction = fanOut.fanOutFunction;
     this.fanOutDeadLetterQueue = fanOut.deadLetterQueue;
+    this.parkedEventsQueue = fanOut.parkedEventsQueue;
+    this.heldEventsQueue = fanOut.heldEventsQueue;
 
     // Verification and the first real events follow the registration at once: the ingest (function,
     // permissions, grants) and the fan-out with this deploy's topics (its TOPIC_ARNS) must be in place first.
@@ -257,18 +263,29 @@ export class CampaignEvents extends Construct {
   }
 
   private watchedDeadLetterQueues(): WatchedQueue[] {
-    const fanOut: WatchedQueue = {
-      name: 'fan-out',
-      queue: this.fanOutDeadLetterQueue,
-      meaning:
-        'Stored events could not be published to their SNS topics after every retry: subscribers lack them.',
-      firstAction:
-        'Read the fan-out logs ("Record not published") to find the cause and fix it, then replay: ' +
-        '`npm run redrive -- --stack <stack name>` (dry run), then with --yes (docs/REPLAY.md).',
-    };
-    if (!this.archive) return [fanOut];
+    const fanOut: WatchedQueue[] = [
+      {
+        name: 'fan-out',
+        queue: this.fanOutDeadLetterQueue,
+        meaning:
+          'Stream batches passed the maximum record age (22 h) unpublished: the fan-out could neither publish nor hold them. Subscribers lack them.',
+        firstAction:
+          'Read the fan-out errors and logs to find why it failed as a whole, fix it, then replay: ' +
+          '`npm run redrive -- --stack <stack name>` (dry run), then with --yes (docs/REPLAY.md).',
+      },
+      {
+        name: 'parked-events',
+        queue: this.parkedEventsQueue,
+        meaning:
+          'The fan-out parked events it can never publish as they are (SNS called them invalid, no topic for their type, an unreadable item); every other event flowed. Subscribers lack these.',
+        firstAction:
+          'The alert lists parked event keys and reasons (also the fan-out log "Record parked"). Fix the cause, then ' +
+          '`npm run redrive -- --stack <stack name> --parked` (dry run), then with --yes (docs/REPLAY.md).',
+      },
+    ];
+    if (!this.archive) return fanOut;
     return [
-      fanOut,
+      ...fanOut,
       {
         name: 'archive',
         queue: this.archive.deadLetterQueue,

@@ -61,10 +61,20 @@ export const METRICS = {
   /** fan-out, per EventType: messages SNS accepted. */
   eventsPublished: 'EventsPublished',
   /**
-   * fan-out, per EventType and total (service only): messages SNS refused (retried, then parked in the
-   * DLQ). The total feeds the publish-failures alarm: an alarm reads at most 10 metrics.
+   * fan-out, per EventType and total (service only): records an invocation did not publish (SNS refused
+   * them after its retries, or they cannot be published: reported for the mapping's retry, parked or
+   * held). The total feeds the publish-failures alarm: an alarm reads at most 10 metrics.
    */
   publishFailures: 'PublishFailures',
+  /** fan-out, total only: records parked alone in the parked-events queue (can never be published as they are). */
+  eventsParked: 'EventsParked',
+  /** fan-out, total only: records held in the held-events queue (SNS failing while they near the stream's retention). */
+  eventsHeld: 'EventsHeld',
+  /**
+   * fan-out, total only: published records the mapping's retry will publish again (they followed a record
+   * still failing in their batch): at-least-once delivery's duplicates, counted.
+   */
+  eventsRepublished: 'EventsRepublished',
   /** alarm-formatter, total only: alerts published to the alerts topic. */
   alertsFormatted: 'AlertsFormatted',
   /** slack-notifier, total only: alerts Slack accepted. */

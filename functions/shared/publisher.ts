@@ -26,6 +26,8 @@ export interface PublishFailure {
   readonly id: string;
   readonly code: string;
   readonly message: string;
+  /** The whole PublishBatch call failed (not this entry alone): the code may be another entry's fault. */
+  readonly wholeCall?: boolean;
 }
 
 export interface PublishOutcome {
@@ -48,9 +50,9 @@ export interface PublisherOptions {
 
 /**
  * Publishes with SNS PublishBatch: at most 10 entries and 256 KiB per call, calls run concurrently.
- * A call that fails as a whole (after the SDK's own retries) fails every entry in it; an entry SNS
- * rejects, or does not mention in its answer, is reported as failed; nothing is retried here (the
- * stream's event source mapping retries the records).
+ * A call that fails as a whole (after the SDK's own retries) fails every entry in it (`wholeCall`); an
+ * entry SNS rejects, or does not mention in its answer, is reported as failed. Nothing is retried here:
+ * the caller decides (the fan-out's publish-with-retry.ts).
  */
 export function createPublisher(options: PublisherOptions): Publisher {
   const concurrency = options.concurrency ?? 4;
@@ -82,7 +84,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
           );
         } catch (error) {
           const { name, message } = error as Error;
-          for (const entry of batch) failures.push({ id: entry.id, code: name, message });
+          for (const entry of batch) failures.push({ id: entry.id, code: name, message, wholeCall: true });
           return;
         }
         const succeeded = new Set((output.Successful ?? []).map((entry) => entry.Id));

@@ -241,6 +241,16 @@ export function buildDashboard(scope: Construct, id: string, inputs: DashboardIn
           period: FIVE_MINUTES,
           label: 'publish failures',
         }),
+        // At-least-once delivery with a number: messages published again, and events set aside.
+        ...(
+          [
+            [METRICS.eventsRepublished, 'republished (duplicates)'],
+            [METRICS.eventsParked, 'parked'],
+            [METRICS.eventsHeld, 'held'],
+          ] as const
+        ).map(([name, label]) =>
+          metrics.metric(name, { service: METRIC_SERVICES.fanOut, statistic: 'Sum', period: FIVE_MINUTES, label }),
+        ),
       ],
       width: HALF,
       height: HEIGHT,

@@ -249,9 +249,9 @@ export class Monitoring extends Construct {
         severity: 'critical',
         title: `Fan-out more than ${thresholds.fanOutIteratorAgeSeconds} s behind the event table`,
         meaning:
-          'Stored events reach their SNS topics late: the fan-out is failing and retrying, or cannot keep up. Events are safe in the table and stream (24 h).',
+          'Stored events reach their SNS topics late: SNS (or its key, or the fan-out\'s permissions) keeps failing and the shard waits in order, retrying by itself, or the fan-out cannot keep up. Nothing is lost: events are in the table and stream, and records nearing the stream\'s 24 h are held (EventsHeld) and published when SNS is back.',
         firstAction:
-          'Check the fan-out errors and PublishFailures on the dashboard and the fan-out logs; look for a poison record or SNS throttling.',
+          'Check PublishFailures and the fan-out log ("Record not published yet": its code) and the SNS health dashboard; no replay is needed: it recovers by itself once the cause is gone.',
         metric: fanOut.metric('IteratorAge', { period: ALARM_PERIOD, statistic: 'Maximum' }),
         threshold: thresholds.fanOutIteratorAgeSeconds * 1000,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -308,10 +308,29 @@ export class Monitoring extends Construct {
         severity: 'warning',
         title: 'SNS refused event publishes',
         meaning:
-          'The fan-out could not publish some events to their topics; they are retried and parked in the fan-out dead-letter queue if retries run out.',
+          'The fan-out could not publish some events after its own retries: transient ones wait in order (the mapping retries them), invalid ones are parked alone (parked-events alarm).',
         firstAction:
-          'Check the fan-out logs for the SNS error (throttling, KMS, permissions) and the fan-out dead-letter queue alarm.',
+          'Check the fan-out logs for the SNS error code (throttling, KMS, permissions, InvalidParameter) and the parked-events and iterator-age alarms.',
         metric: this.metrics.metric(METRICS.publishFailures, {
+          service: METRIC_SERVICES.fanOut,
+          statistic: 'Sum',
+          period: ALARM_PERIOD,
+        }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      },
+      this.router,
+    );
+    this.alarm(
+      {
+        slug: 'fan-out-events-held',
+        severity: 'critical',
+        title: 'Fan-out holding events near the stream retention',
+        meaning:
+          'SNS has kept failing for about 20 hours: the fan-out moves records that near the stream\'s 24 h retention to its held-events queue (kept 14 days) and publishes them from there when SNS is back. Nothing is lost yet.',
+        firstAction:
+          'Find why SNS refuses (fan-out log code: KMS key, permissions, topic, an AWS outage) and fix it; the held events then go out by themselves.',
+        metric: this.metrics.metric(METRICS.eventsHeld, {
           service: METRIC_SERVICES.fanOut,
           statistic: 'Sum',
           period: ALARM_PERIOD,

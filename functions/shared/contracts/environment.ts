@@ -42,6 +42,12 @@ export const ENV = {
   largeEventBucket: envVar('LARGE_EVENT_BUCKET', text, String),
   /** Event type -> SNS topic ARN, JSON (the fan-out publishes to these). */
   topicArns: envVar('TOPIC_ARNS', topicArnMap, formatTopicArnMap),
+  /** The fan-out's parked-events queue (URL): records that can never be published as they are. */
+  parkedEventsQueueUrl: envVar('PARKED_EVENTS_QUEUE_URL', text, String),
+  /** The fan-out's held-events queue (URL): records SNS kept refusing while they neared the stream's retention. */
+  heldEventsQueueUrl: envVar('HELD_EVENTS_QUEUE_URL', text, String),
+  /** The fan-out holds a transiently failing record older than this many seconds (infra/constructs/fan-out.ts). */
+  holdAfterSeconds: envVar('HOLD_AFTER_SECONDS', positiveInteger, String),
   /** The alerts topic the alarm formatter publishes to. */
   alertsTopicArn: envVar('ALERTS_TOPIC_ARN', text, String),
   /** Config `alerts.slackWebhookSecretName`. */
@@ -81,7 +87,12 @@ export const INGEST_ENV = {
   largeEventBucket: ENV.largeEventBucket,
 } as const satisfies EnvSpec;
 
-export const FAN_OUT_ENV = { topicArns: ENV.topicArns } as const satisfies EnvSpec;
+export const FAN_OUT_ENV = {
+  topicArns: ENV.topicArns,
+  parkedEventsQueueUrl: ENV.parkedEventsQueueUrl,
+  heldEventsQueueUrl: ENV.heldEventsQueueUrl,
+  holdAfterSeconds: ENV.holdAfterSeconds,
+} as const satisfies EnvSpec;
 export const ALARM_FORMATTER_ENV = { alertsTopicArn: ENV.alertsTopicArn } as const satisfies EnvSpec;
 export const SLACK_NOTIFIER_ENV = {
   slackWebhookSecretName: ENV.slackWebhookSecretName,
