@@ -64,7 +64,7 @@ export class CampaignEventsStack extends Stack {
       });
     }
     new CfnOutput(this, 'FanOutDeadLetterQueueUrl', {
-      description: 'Stream batches past the fan-out mapping\'s maximum record age (the last resort)',
+      description: "Stream batches past the fan-out mapping's maximum record age (the last resort)",
       value: events.fanOutDeadLetterQueue.queueUrl,
     });
     new CfnOutput(this, 'ParkedEventsQueueUrl', {

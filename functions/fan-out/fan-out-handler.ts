@@ -66,7 +66,10 @@ export function retryBudgetMs(context: Pick<Context, 'getRemainingTimeInMillis'>
 
 async function handleStream(records: DynamoDBRecord[], retryUntil: number, deps: FanOutHandlerDeps) {
   const result = await fanOut(records, { ...deps, retryUntil });
-  deps.tracer.putAnnotation('eventTypes', [...result.publishedByType.keys(), ...result.failedByType.keys()].join(','));
+  deps.tracer.putAnnotation(
+    'eventTypes',
+    [...result.publishedByType.keys(), ...result.failedByType.keys()].join(','),
+  );
   publishFanOutMetrics(deps.metrics, {
     publishedByType: result.publishedByType,
     failedByType: result.failedByType,
@@ -114,11 +117,18 @@ async function handleHeld(event: SQSEvent, retryUntil: number, deps: FanOutHandl
 /** One line per record not published: what happened to it, by its key (never its content). */
 function logRecords(
   logger: Logger,
-  result: { failures: readonly RecordFailure[]; parked: readonly RecordFailure[]; held: readonly RecordFailure[] },
+  result: {
+    failures: readonly RecordFailure[];
+    parked: readonly RecordFailure[];
+    held: readonly RecordFailure[];
+  },
 ): void {
   const lines = [
     ['Record parked: it cannot be published as it is (redrive after the fix)', result.parked],
-    ['Record held: SNS still failing near the stream retention; published from the held-events queue', result.held],
+    [
+      'Record held: SNS still failing near the stream retention; published from the held-events queue',
+      result.held,
+    ],
     ['Record not published yet; the shard waits and Lambda retries from it', result.failures],
   ] as const;
   for (const [message, failures] of lines) {

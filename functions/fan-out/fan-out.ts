@@ -77,7 +77,10 @@ interface Entry {
     | { kind: 'permanent' | 'transient'; code: string; reason: string };
 }
 
-export async function fanOut(records: readonly DynamoDBRecord[], deps: FanOutDependencies): Promise<FanOutResult> {
+export async function fanOut(
+  records: readonly DynamoDBRecord[],
+  deps: FanOutDependencies,
+): Promise<FanOutResult> {
   const entries = records.map((record, position) => readEntry(record, position, deps.topicArns));
   const { requests, retries } = await publishPending(entries, deps);
   const settled = await settle(entries, deps);
@@ -88,7 +91,9 @@ export async function fanOut(records: readonly DynamoDBRecord[], deps: FanOutDep
   }
   return {
     ...settled,
-    batchItemFailures: settled.failures.map((failure) => ({ itemIdentifier: failure.sequenceNumber as string })),
+    batchItemFailures: settled.failures.map((failure) => ({
+      itemIdentifier: failure.sequenceNumber as string,
+    })),
     ...countByType(entries),
     ignored: entries.filter((entry) => entry.outcome.kind === 'ignored').length,
     publishRequests: requests,
@@ -160,7 +165,8 @@ function outcomeOf(entry: Entry, outcome: RetriedOutcome): Entry['outcome'] {
   const id = entry.message?.id as string;
   if (outcome.publishedIds.has(id)) return { kind: 'published' };
   const permanent = outcome.permanent.get(id);
-  if (permanent) return { kind: 'permanent', code: permanent.code, reason: `${permanent.code}: ${permanent.message}` };
+  if (permanent)
+    return { kind: 'permanent', code: permanent.code, reason: `${permanent.code}: ${permanent.message}` };
   const transient = outcome.transient.get(id);
   const code = transient?.code ?? 'NotAttempted';
   return { kind: 'transient', code, reason: `${code}: ${transient?.message ?? 'the budget ended first'}` };
@@ -208,7 +214,12 @@ async function settle(entries: readonly Entry[], deps: FanOutDependencies) {
     .filter((entry) => entry.outcome.kind !== 'published' && entry.outcome.kind !== 'ignored')
     .map((entry) => failureOf(entry, entry.outcome as { code: string; reason: string }));
   const republished = after.filter((entry) => entry.outcome.kind === 'published').length;
-  return { parked, held, failures: checkpoint < entries.length ? failures : [], republished: failures.length > 0 ? republished : 0 };
+  return {
+    parked,
+    held,
+    failures: checkpoint < entries.length ? failures : [],
+    republished: failures.length > 0 ? republished : 0,
+  };
 }
 
 function failureOf(entry: Entry, outcome: { code?: string; reason: string }): RecordFailure {
@@ -253,7 +264,11 @@ function countByType(entries: readonly Entry[]) {
   for (const entry of entries) {
     if (entry.eventType === undefined) continue;
     const counts =
-      entry.outcome.kind === 'published' ? publishedByType : entry.outcome.kind === 'ignored' ? undefined : failedByType;
+      entry.outcome.kind === 'published'
+        ? publishedByType
+        : entry.outcome.kind === 'ignored'
+          ? undefined
+          : failedByType;
     counts?.set(entry.eventType, (counts.get(entry.eventType) ?? 0) + 1);
   }
   return { publishedByType, failedByType };

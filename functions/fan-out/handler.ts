@@ -7,7 +7,8 @@ import { createPublisher } from '../shared/publisher.js';
 import { createFanOutHandler } from './fan-out-handler.js';
 import { queueSetAside } from './set-aside.js';
 
-const { topicArns, parkedEventsQueueUrl, heldEventsQueueUrl, holdAfterSeconds } = readEnvironment(FAN_OUT_ENV);
+const { topicArns, parkedEventsQueueUrl, heldEventsQueueUrl, holdAfterSeconds } =
+  readEnvironment(FAN_OUT_ENV);
 const { logger, metrics, tracer } = createObservability();
 const sns = traced(tracer, new SNSClient({}));
 const sqs = traced(tracer, new SQSClient({}));

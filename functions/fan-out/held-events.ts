@@ -41,8 +41,13 @@ export async function publishHeldEvents(
   const unreadable: SQSRecord[] = [];
   records.forEach((sqsRecord, index) => {
     const record = parseSetAside(sqsRecord.body);
-    if (record?.topicArn === undefined || record.message === undefined) return void unreadable.push(sqsRecord);
-    const held = { messageId: sqsRecord.messageId, record, message: { id: String(index), ...record.message } };
+    if (record?.topicArn === undefined || record.message === undefined)
+      return void unreadable.push(sqsRecord);
+    const held = {
+      messageId: sqsRecord.messageId,
+      record,
+      message: { id: String(index), ...record.message },
+    };
     groups.set(record.topicArn, [...(groups.get(record.topicArn) ?? []), held]);
   });
   const result = {

@@ -1,4 +1,4 @@
-import type { MessageToPublish, PublishFailure, Publisher } from '../shared/publisher.js';
+import type { MessageToPublish, Publisher, PublishFailure } from '../shared/publisher.js';
 import { type BackoffPolicy, type RetryClock, waitForRetry } from './backoff.js';
 import { publishFailureKind } from './publish-errors.js';
 

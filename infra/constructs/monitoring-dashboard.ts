@@ -249,7 +249,12 @@ export function buildDashboard(scope: Construct, id: string, inputs: DashboardIn
             [METRICS.eventsHeld, 'held'],
           ] as const
         ).map(([name, label]) =>
-          metrics.metric(name, { service: METRIC_SERVICES.fanOut, statistic: 'Sum', period: FIVE_MINUTES, label }),
+          metrics.metric(name, {
+            service: METRIC_SERVICES.fanOut,
+            statistic: 'Sum',
+            period: FIVE_MINUTES,
+            label,
+          }),
         ),
       ],
       width: HALF,

@@ -249,7 +249,7 @@ export class Monitoring extends Construct {
         severity: 'critical',
         title: `Fan-out more than ${thresholds.fanOutIteratorAgeSeconds} s behind the event table`,
         meaning:
-          'Stored events reach their SNS topics late: SNS (or its key, or the fan-out\'s permissions) keeps failing and the shard waits in order, retrying by itself, or the fan-out cannot keep up. Nothing is lost: events are in the table and stream, and records nearing the stream\'s 24 h are held (EventsHeld) and published when SNS is back.',
+          "Stored events reach their SNS topics late: SNS (or its key, or the fan-out's permissions) keeps failing and the shard waits in order, retrying by itself, or the fan-out cannot keep up. Nothing is lost: events are in the table and stream, and records nearing the stream's 24 h are held (EventsHeld) and published when SNS is back.",
         firstAction:
           'Check PublishFailures and the fan-out log ("Record not published yet": its code) and the SNS health dashboard; no replay is needed: it recovers by itself once the cause is gone.',
         metric: fanOut.metric('IteratorAge', { period: ALARM_PERIOD, statistic: 'Maximum' }),
@@ -327,7 +327,7 @@ export class Monitoring extends Construct {
         severity: 'critical',
         title: 'Fan-out holding events near the stream retention',
         meaning:
-          'SNS has kept failing for about 20 hours: the fan-out moves records that near the stream\'s 24 h retention to its held-events queue (kept 14 days) and publishes them from there when SNS is back. Nothing is lost yet.',
+          "SNS has kept failing for about 20 hours: the fan-out moves records that near the stream's 24 h retention to its held-events queue (kept 14 days) and publishes them from there when SNS is back. Nothing is lost yet.",
         firstAction:
           'Find why SNS refuses (fan-out log code: KMS key, permissions, topic, an AWS outage) and fix it; the held events then go out by themselves.',
         metric: this.metrics.metric(METRICS.eventsHeld, {

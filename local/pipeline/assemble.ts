@@ -10,16 +10,24 @@ import { sendForWireJson } from '../wire-json.js';
 import { type RenderedEmail, wireAlertPath } from './alert-path.js';
 import { type ArchiveFirehose, startLocalArchive } from './archive-firehose.js';
 import { newCounters, type PipelineCounters } from './counters.js';
-import { type IngestAnswer, parseJson, startFanOut, startIngestEndpoint } from './data-path.js';
+import {
+  type IngestAnswer,
+  parseJson,
+  startFanOut,
+  startFanOutQueueSources,
+  startIngestEndpoint,
+} from './data-path.js';
 import { type PipelineFaults, pipelineFaults } from './faults.js';
 import { EnvironmentScope, type HandlerLoader, type LocalHandlers, loadHandlers } from './handlers.js';
 import { functionOutputStream, type LogRecord } from './log-sink.js';
 import { MetricStore } from './metric-store.js';
 import { type ProvisionedResources, provisionResources } from './provision.js';
+import type { QueueEventSource } from './queue-event-source.js';
 import { ServiceMetrics } from './service-metrics.js';
 import { handlerEndpoints, LOCAL_CREDENTIALS, type LocalServices, startLocalServices } from './services.js';
 import { type SlackReceiver, startSlackReceiver } from './slack-receiver.js';
 import { buildStackModel, type LocalFunctionKey, type StackModel } from './stack-model.js';
+import { newStreamLag, type StreamLag } from './stream-lag.js';
 import { type TopicMessage, tapEventTopics } from './topic-taps.js';
 
 /**
@@ -203,6 +211,7 @@ interface Parts {
   readonly archive: ArchiveFirehose | undefined;
   readonly newContext: (key: LocalFunctionKey) => Context;
   readonly fanOut: FanOutControl;
+  readonly streamLag: StreamLag;
 }
 
 async function wire(
@@ -224,10 +233,11 @@ async function wire(
     ...(options.onIngestAnswer ? { onAnswer: options.onIngestAnswer } : {}),
   });
   cleanups.push(() => adapter.stop());
-  const fanOut = fanOutControl({ options, model, services, provisioned, handlers, observed });
+  const streamLag = newStreamLag();
+  const fanOut = fanOutControl({ options, model, services, provisioned, handlers, observed, streamLag });
   cleanups.push(() => fanOut.stop());
   const subscribers = await startSubscribers(options, model, services, loaded, cleanups);
-  return { model, services, adapter, fanOut, ...loaded, ...subscribers, ...observed };
+  return { model, services, adapter, fanOut, streamLag, ...loaded, ...subscribers, ...observed };
 }
 
 /** The Slack receiver, the stack's resources provisioned, and the handlers loaded with their environment. */
@@ -351,6 +361,8 @@ function observe(model: StackModel, provisioned: ProvisionedResources, options: 
 interface FanOutControl {
   readonly batches: DynamoDBRecord[][];
   driver(): StreamDriver;
+  /** The fan-out's queue event sources (the held-events queue), running with the driver. */
+  queueSources(): readonly QueueEventSource[];
   start(): StreamDriver;
   stop(): Promise<void>;
 }
@@ -362,10 +374,22 @@ function fanOutControl(parts: {
   provisioned: ProvisionedResources;
   handlers: LocalHandlers;
   observed: ReturnType<typeof observe>;
+  streamLag: StreamLag;
 }): FanOutControl {
   const batches: DynamoDBRecord[][] = [];
   let driver: StreamDriver | undefined;
+  let queueSources: QueueEventSource[] = [];
   const start = () => {
+    if (driver === undefined) {
+      queueSources = startFanOutQueueSources({
+        model: parts.model,
+        provisioned: parts.provisioned,
+        handler: parts.handlers.fanOut,
+        sqsEndpoint: parts.services.endpoints.sqs,
+        messagesIn: (url) => parts.services.sqs.messages(url),
+        metrics: parts.observed.serviceMetrics,
+      });
+    }
     driver ??= startFanOut({
       model: parts.model,
       provisioned: parts.provisioned,
@@ -376,6 +400,7 @@ function fanOutControl(parts: {
       metrics: parts.observed.serviceMetrics,
       counters: parts.observed.counters,
       onBatch: (records) => void batches.push(records),
+      streamLag: parts.streamLag,
     });
     return driver;
   };
@@ -386,14 +411,18 @@ function fanOutControl(parts: {
       if (driver === undefined) throw new Error('The fan-out has not been started (fanOut: deferred)');
       return driver;
     },
+    queueSources: () => queueSources,
     start,
-    stop: async () => driver?.stop(),
+    stop: async () => {
+      await driver?.stop();
+      await Promise.all(queueSources.map((source) => source.stop()));
+    },
   };
 }
 
 function pipelineOf(options: PipelineOptions, parts: Parts, cleanUp: () => Promise<void>): Pipeline {
   const { model, services, provisioned, counters } = parts;
-  const faults = pipelineFaults(services, Object.values(provisioned.topicArns));
+  const faults = pipelineFaults(services, Object.values(provisioned.topicArns), parts.streamLag);
   let stopping: Promise<void> | undefined;
   return {
     config: options.config,
@@ -423,12 +452,20 @@ function pipelineOf(options: PipelineOptions, parts: Parts, cleanUp: () => Promi
     post: (body, postOptions) => post(parts, options.config, body, postOptions),
     items: () => scanAll(parts.dynamoClient, provisioned.tableName),
     async waitUntilIdle(timeoutMs = 60_000) {
-      await parts.fanOut.driver().waitUntilIdle(timeoutMs);
+      const deadline = Date.now() + timeoutMs;
+      // Held records go from the stream to their queue, and from there to SNS: until both rest.
+      do {
+        await parts.fanOut.driver().waitUntilIdle(Math.max(1, deadline - Date.now()));
+        for (const source of parts.fanOut.queueSources()) {
+          await source.waitUntilIdle(Math.max(1, deadline - Date.now()));
+        }
+      } while (!(await streamIdle(parts.fanOut.driver())));
       await services.deliveriesSettled();
     },
     stop() {
       stopping ??= (async () => {
         faults.sns.clear();
+        faults.stream.clear();
         faults.dynamodb.restore();
         faults.secretsManager.restore();
         await services.deliveriesSettled().catch(() => undefined);
@@ -437,6 +474,13 @@ function pipelineOf(options: PipelineOptions, parts: Parts, cleanUp: () => Promi
       return stopping;
     },
   };
+}
+
+/** Whether the stream has nothing new after the queues drained (a held record never goes back to it). */
+async function streamIdle(driver: StreamDriver): Promise<boolean> {
+  const before = driver.stats.received;
+  await driver.waitUntilIdle(5_000);
+  return driver.stats.received === before;
 }
 
 async function post(

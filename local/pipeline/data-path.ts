@@ -9,8 +9,10 @@ import type { LocalHandlers } from './handlers.js';
 import { compileFilterCriteria } from './lambda-event-filter.js';
 import { onPort } from './ports.js';
 import type { ProvisionedResources } from './provision.js';
+import { type QueueEventSource, startQueueEventSource } from './queue-event-source.js';
 import type { ServiceMetrics } from './service-metrics.js';
 import type { EventSourceMappingModel, StackModel } from './stack-model.js';
+import { laggingStreamsClient, type StreamLag } from './stream-lag.js';
 
 /**
  * The data path: the ingest endpoint (API Gateway REST in front of the ingest handler) and the fan-out
@@ -101,6 +103,8 @@ export interface FanOutOptions {
   readonly counters: PipelineCounters;
   /** Sees every batch before the handler (tests keep them). */
   readonly onBatch?: (records: DynamoDBRecord[]) => void;
+  /** How far behind the stream the fan-out appears (a fault). */
+  readonly streamLag?: StreamLag;
 }
 
 /** The stream driver with the fan-out's event source mapping as the stack declares it. */
@@ -135,6 +139,9 @@ export function startFanOut(opts: FanOutOptions): StreamDriver {
     timeoutMs: (model.functions.get('fanOut')?.timeoutSeconds ?? 60) * 1000,
     functionName: provisioned.functionNames.get('fanOut') ?? 'fanOut',
     region: model.region,
+    ...(opts.streamLag
+      ? { streamsClient: laggingStreamsClient(opts.dynamoEndpoint, model.region, opts.streamLag) }
+      : {}),
     ...(sendOnFailure ? { onParked: (message) => sendOnFailure.send(message) } : {}),
   });
   if (sendOnFailure === undefined) return driver;
@@ -150,6 +157,41 @@ export function startFanOut(opts: FanOutOptions): StreamDriver {
       sendOnFailure.client.destroy();
     },
   };
+}
+
+export interface QueueSourcesOptions {
+  readonly model: StackModel;
+  readonly provisioned: ProvisionedResources;
+  readonly handler: LocalHandlers['fanOut'];
+  readonly sqsEndpoint: string;
+  /** The queue's messages as the SQS stand-in holds them (visible, in flight or delayed). */
+  readonly messagesIn: (queueUrl: string) => readonly unknown[];
+  readonly metrics: ServiceMetrics;
+}
+
+/** Every SQS event source mapping of the fan-out (the held-events queue), as the stack declares it. */
+export function startFanOutQueueSources(opts: QueueSourcesOptions): QueueEventSource[] {
+  const { model, provisioned } = opts;
+  const instrumented = opts.metrics.instrument('fanOut', opts.handler);
+  return model.eventSourceMappings
+    .filter((mapping) => mapping.functionKey === 'fanOut' && mapping.source.kind === 'queue')
+    .map((mapping) => {
+      const queue = provisioned.queues.get(mapping.source.logicalId);
+      if (queue === undefined)
+        throw new Error(`The mapping ${mapping.logicalId} reads a queue the stack lacks`);
+      return startQueueEventSource({
+        sqsEndpoint: opts.sqsEndpoint,
+        region: model.region,
+        queueUrl: queue.url,
+        queueArn: `arn:aws:sqs:${model.region}:${model.accountId}:${queue.name}`,
+        batchSize: mapping.batchSize,
+        reportBatchItemFailures: mapping.reportBatchItemFailures,
+        handler: (event, context) => instrumented(event as never, context) as never,
+        timeoutMs: (model.functions.get('fanOut')?.timeoutSeconds ?? 60) * 1000,
+        functionName: provisioned.functionNames.get('fanOut') ?? 'fanOut',
+        isEmpty: () => opts.messagesIn(queue.url).length === 0,
+      });
+    });
 }
 
 /** Stream records as the table wrote them, before the mapping's filter. */

@@ -1,5 +1,6 @@
 import type { PublishedMessage } from '../sns-stand-in.js';
 import type { LocalServices } from './services.js';
+import type { StreamLag } from './stream-lag.js';
 
 /**
  * Faults a test or a drill injects into a running pipeline, each on its own and each undone by its
@@ -22,6 +23,14 @@ export interface PipelineFaults {
     readonly refused: { transient: number; poison: number };
     clear(): void;
   };
+  readonly stream: {
+    /**
+     * Records the fan-out reads from now on appear `ms` older (a fan-out that far behind its stream): how
+     * a test or drill reaches the hold age and the stream's retention in seconds.
+     */
+    lag(ms: number): void;
+    clear(): void;
+  };
   readonly dynamodb: {
     /** Every connection of the handlers to DynamoDB is dropped (the harness still reaches it). */
     refuse(): void;
@@ -38,7 +47,11 @@ export interface PipelineFaults {
   };
 }
 
-export function pipelineFaults(services: LocalServices, eventTopicArns: Iterable<string>): PipelineFaults {
+export function pipelineFaults(
+  services: LocalServices,
+  eventTopicArns: Iterable<string>,
+  streamLag: StreamLag,
+): PipelineFaults {
   const eventTopics = new Set(eventTopicArns);
   const refused = { transient: 0, poison: 0 };
   const { sns } = services;
@@ -69,6 +82,10 @@ export function pipelineFaults(services: LocalServices, eventTopicArns: Iterable
       },
       refused,
       clear: () => sns.clearFailures(),
+    },
+    stream: {
+      lag: (ms) => streamLag.set(ms),
+      clear: () => streamLag.set(0),
     },
     dynamodb: {
       refuse: () => services.dynamodb.handlerGate.setMode({ kind: 'refuse' }),

@@ -132,13 +132,22 @@ function provisionQueues(
   resources: LocalResources,
 ): Map<string, { name: string; url: string }> {
   const queues = new Map<string, { name: string; url: string }>();
-  for (const logicalId of model.queueLogicalIds) {
+  for (const { logicalId, properties } of model.queues) {
     const name = `${model.stackName}-${logicalId}`;
-    const url = services.sqs.createQueue(name);
+    const url = services.sqs.createQueue(name, queueAttributes(properties));
     queues.set(logicalId, { name, url });
     resources.define(logicalId, url, { QueueName: name, Arn: arn(model, 'sqs', name), QueueUrl: url });
   }
   return queues;
+}
+
+/** The template's queue settings SQS (and the stand-in) act on. */
+function queueAttributes(properties: Readonly<Record<string, unknown>>): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  for (const name of ['VisibilityTimeout', 'MessageRetentionPeriod', 'DelaySeconds']) {
+    if (typeof properties[name] === 'number') attributes[name] = String(properties[name]);
+  }
+  return attributes;
 }
 
 async function provisionBuckets(

@@ -84,6 +84,8 @@ export interface StackModel {
   readonly topics: readonly TopicModel[];
   /** Every SQS queue of the stack, by logical id. */
   readonly queueLogicalIds: readonly string[];
+  /** Every SQS queue of the stack with its properties (VisibilityTimeout, MessageRetentionPeriod, ...). */
+  readonly queues: readonly ResourceModel[];
   /** Every S3 bucket of the stack, by logical id. */
   readonly bucketLogicalIds: readonly string[];
   /** Every event source mapping of a function the local run hosts. */
@@ -160,6 +162,7 @@ export function buildStackModel(config: Config, opts: { region: string; accountI
       name: String(properties.TopicName ?? `${stack.stackName}-${logicalId}`),
     })),
     queueLogicalIds: ofType(resources, 'AWS::SQS::Queue').map((queue) => queue.logicalId),
+    queues: ofType(resources, 'AWS::SQS::Queue'),
     bucketLogicalIds: ofType(resources, 'AWS::S3::Bucket').map((bucket) => bucket.logicalId),
     eventSourceMappings,
     tableLogicalId,

@@ -87,12 +87,12 @@ describe('metric contract between the emitting Lambdas and the alarms', () => {
     const fanOut = capturedMetrics(METRIC_SERVICES.fanOut);
     restore = fanOut.restore;
     publishFanOutMetrics(fanOut.metrics, {
-      batchItemFailures: [],
       publishedByType: new Map(CAMPAIGN_EVENT_TYPES.map((type) => [type, 1])),
       failedByType: new Map([['sent', 1]]),
-      failures: [],
-      ignored: 0,
-      publishRequests: 1,
+      notPublished: 1,
+      parked: 0,
+      held: 0,
+      republished: 0,
     });
     const documents = [...ingestDocuments, ...fanOut.documents()];
     return { identities: emitted(documents), documents };
@@ -104,6 +104,7 @@ describe('metric contract between the emitting Lambdas and the alarms', () => {
     expect(needed).toEqual([
       'EventDelay{service=ingest}',
       'EventsAccepted{EventType=sent,service=ingest}',
+      'EventsHeld{service=fan-out}',
       'EventsQuarantined{service=ingest}',
       'HardBounces{service=ingest}',
       'PublishFailures{service=fan-out}',

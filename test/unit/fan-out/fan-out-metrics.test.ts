@@ -6,25 +6,25 @@ describe('publishFanOutMetrics', () => {
   let restore = () => {};
   afterEach(() => restore());
 
-  it('publishes the failures in total, then EventsPublished and PublishFailures per event type', () => {
+  it('publishes the totals (failures, parked, held, republished), then EventsPublished and PublishFailures per type', () => {
     const captured = capturedMetrics('fan-out');
     restore = captured.restore;
     publishFanOutMetrics(captured.metrics, {
-      batchItemFailures: [],
       publishedByType: new Map([
         ['open', 5],
         ['click', 2],
       ]),
       failedByType: new Map([['click', 1]]),
-      failures: [
-        { sequenceNumber: '1', eventType: 'click', reason: 'InternalError: boom' },
-        { sequenceNumber: '2', reason: 'unreadable image: the record has no NewImage' },
-      ],
-      ignored: 0,
-      publishRequests: 2,
+      notPublished: 2,
+      parked: 1,
+      held: 0,
+      republished: 3,
     });
     expect(captured.documents().map(({ dimensions, values }) => ({ dimensions, values }))).toEqual([
-      { dimensions: { service: 'fan-out' }, values: { PublishFailures: 2 } },
+      {
+        dimensions: { service: 'fan-out' },
+        values: { PublishFailures: 2, EventsParked: 1, EventsHeld: 0, EventsRepublished: 3 },
+      },
       {
         dimensions: { service: 'fan-out', EventType: 'open' },
         values: { EventsPublished: 5, PublishFailures: 0 },

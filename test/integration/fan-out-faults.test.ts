@@ -1,0 +1,146 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { CampaignEventType } from '../../functions/shared/campaign-event-types.js';
+import { eventKeyFor } from '../../functions/shared/events/event-key.js';
+import { METRIC_SERVICES, METRICS } from '../../functions/shared/metrics-catalog.js';
+import { type CampaignEvent, CampaignEventFactory } from '../../local/campaign-simulator/event-factory.js';
+import type { PublishedMessage } from '../../local/sns-stand-in.js';
+import {
+  type LocalServices,
+  type Pipeline,
+  startTestPipeline,
+  startTestServices,
+} from '../support/pipeline.js';
+
+/**
+ * The fan-out under SNS faults, on the pipeline the stack describes (its mapping: unlimited retries, no
+ * bisection; its queues: parked and held events, the held one consumed by the fan-out), with the faults
+ * injected into the SNS stand-in and the stream, never into the handler or the stack's settings.
+ */
+describe('fan-out under SNS faults', () => {
+  let services: LocalServices;
+  let pipeline: Pipeline | undefined;
+
+  beforeAll(async () => {
+    services = await startTestServices();
+  });
+  afterAll(async () => {
+    await services?.stop();
+  });
+  afterEach(async () => {
+    await pipeline?.stop();
+    pipeline = undefined;
+    services.sns.reset();
+  });
+
+  const typeOf = (event: CampaignEvent): CampaignEventType =>
+    (event.type === 'archived' ? 'archive' : event.type) as CampaignEventType;
+  const keyOf = (event: CampaignEvent) => eventKeyFor(typeOf(event), event);
+  const bodyOf = (message: PublishedMessage) => JSON.parse(message.message) as { eventKey: string };
+
+  async function start(): Promise<Pipeline> {
+    pipeline = await startTestPipeline(services, {
+      config: { api: { maxBodyBytes: 2_000_000, maxEventsPerBatch: 1000 } },
+    });
+    return pipeline;
+  }
+
+  async function post(p: Pipeline, events: CampaignEvent[]): Promise<void> {
+    for (let start = 0; start < events.length; start += 1000) {
+      const batch = events.slice(start, start + 1000);
+      expect(await p.post(batch)).toMatchObject({ status: 200, body: { accepted: batch.length } });
+    }
+  }
+
+  /** How often each event key reached an event topic. */
+  function publishCounts(p: Pipeline): Map<string, number> {
+    const eventTopics = new Set(Object.values(p.topicArns));
+    const counts = new Map<string, number>();
+    for (const message of services.sns.published) {
+      if (!eventTopics.has(message.topicArn)) continue;
+      const key = bodyOf(message).eventKey;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  /** The fan-out's total series of a metric, summed over the run. */
+  function fanOutTotal(p: Pipeline, name: string): number {
+    const identity = {
+      namespace: p.config.metricsNamespace,
+      name,
+      dimensions: { service: METRIC_SERVICES.fanOut },
+    };
+    return p.metrics.statistic(identity, 'Sum', 0, Date.now() + 1).value ?? 0;
+  }
+
+  function queueMessages(p: Pipeline, logicalIdPrefix: string) {
+    const [, queue] = [...p.provisioned.queues].find(([id]) => id.startsWith(logicalIdPrefix)) ?? [];
+    if (queue === undefined) throw new Error(`no queue ${logicalIdPrefix}`);
+    return services.sqs.messages(queue.url);
+  }
+
+  /** Every event published, and the messages per event. */
+  function deliveryOf(p: Pipeline, events: readonly CampaignEvent[]) {
+    const counts = publishCounts(p);
+    const missing = events.filter((event) => !counts.has(keyOf(event))).length;
+    const messages = [...counts.values()].reduce((sum, count) => sum + count, 0);
+    return { missing, ratio: messages / events.length, messages };
+  }
+
+  it.each([
+    { rate: 0.01, events: 2000, target: 1.05 },
+    { rate: 0.3, events: 1000, target: 1.5 },
+  ])(
+    'publishes every event at $rate transient entry failures, at most $target messages per event',
+    async ({ rate, events: size, target }) => {
+      const p = await start();
+      p.faults.sns.failTransiently(rate, { seed: 7 });
+      const events = new CampaignEventFactory({ seed: 900 + size, clientId: 100001 }).batch(size);
+      await post(p, events);
+      await p.waitUntilIdle(240_000);
+
+      const delivery = deliveryOf(p, events);
+      console.info(`fan-out at ${rate * 100}% transient failures: ${JSON.stringify(delivery)}`);
+      expect(p.faults.sns.refused.transient).toBeGreaterThan(0);
+      expect(delivery.missing).toBe(0);
+      expect(delivery.ratio).toBeLessThanOrEqual(target);
+      // The duplicates the fan-out counted are the duplicates there were.
+      expect(fanOutTotal(p, METRICS.eventsRepublished)).toBe(delivery.messages - size);
+      expect(queueMessages(p, 'FanOutParkedEvents')).toEqual([]);
+      expect(p.driver.onFailureMessages).toEqual([]);
+    },
+  );
+
+  it('waits out an SNS outage in order and publishes everything once it ends, with no one stepping in', async () => {
+    const p = await start();
+    p.faults.sns.outage(6_000);
+    const events = new CampaignEventFactory({ seed: 950, clientId: 100001 }).batch(300);
+    await post(p, events);
+    await p.waitUntilIdle(120_000);
+
+    const delivery = deliveryOf(p, events);
+    expect(delivery).toMatchObject({ missing: 0, ratio: 1 });
+    expect(fanOutTotal(p, METRICS.publishFailures)).toBe(0);
+    expect(fanOutTotal(p, METRICS.eventsParked)).toBe(0);
+    expect(queueMessages(p, 'FanOutParkedEvents')).toEqual([]);
+    expect(p.driver.onFailureMessages).toEqual([]);
+    // SNS really refused: requests were answered 503 while the events waited.
+    expect(services.sns.requests.filter((request) => request.status === 503).length).toBeGreaterThan(0);
+  });
+
+  it('holds records nearing the stream retention while SNS is out, then publishes them from the held queue', async () => {
+    const p = await start();
+    p.faults.stream.lag(21 * 3600 * 1000);
+    p.faults.sns.outage(5_000);
+    const events = new CampaignEventFactory({ seed: 960, clientId: 100001 }).batch(150);
+    await post(p, events);
+    await p.waitUntilIdle(120_000);
+
+    const delivery = deliveryOf(p, events);
+    expect(delivery).toMatchObject({ missing: 0, ratio: 1 });
+    expect(fanOutTotal(p, METRICS.eventsHeld)).toBe(events.length);
+    expect(fanOutTotal(p, METRICS.eventsParked)).toBe(0);
+    expect(queueMessages(p, 'FanOutHeldEvents')).toEqual([]);
+    expect(queueMessages(p, 'FanOutParkedEvents')).toEqual([]);
+  });
+});
