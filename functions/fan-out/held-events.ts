@@ -39,17 +39,19 @@ export async function publishHeldEvents(
 ): Promise<HeldEventsResult> {
   const groups = new Map<string, Held[]>();
   const unreadable: SQSRecord[] = [];
-  records.forEach((sqsRecord, index) => {
+  for (const [index, sqsRecord] of records.entries()) {
     const record = parseSetAside(sqsRecord.body);
-    if (record?.topicArn === undefined || record.message === undefined)
-      return void unreadable.push(sqsRecord);
+    if (record?.topicArn === undefined || record.message === undefined) {
+      unreadable.push(sqsRecord);
+      continue;
+    }
     const held = {
       messageId: sqsRecord.messageId,
       record,
       message: { id: String(index), ...record.message },
     };
     groups.set(record.topicArn, [...(groups.get(record.topicArn) ?? []), held]);
-  });
+  }
   const result = {
     batchItemFailures: [] as SQSBatchItemFailure[],
     publishedByType: new Map<CampaignEventType, number>(),

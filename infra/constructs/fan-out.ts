@@ -149,12 +149,40 @@ export class FanOut extends Construct {
         ],
       }),
     );
-    this.fanOutFunction.addEventSource(
-      new sources.SqsEventSource(consumeOnlyView(this, this.heldEventsQueue, this.fanOutFunction), {
-        batchSize: 10,
-        reportBatchItemFailures: true,
+    this.consumeHeldEvents(props.encryptionKey);
+  }
+
+  /**
+   * The held-events queue's event source mapping, on this function: consume actions on the queue and
+   * its key through SQS only (the CDK's SqsEventSource would grant kms:Decrypt without kms:ViaService).
+   */
+  private consumeHeldEvents(encryptionKey: kms.IKey): void {
+    const fn = this.fanOutFunction;
+    const mapping = new lambda.EventSourceMapping(this, 'HeldEventsSource', {
+      target: fn,
+      eventSourceArn: this.heldEventsQueue.queueArn,
+      batchSize: 10,
+      reportBatchItemFailures: true,
+    });
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'sqs:ReceiveMessage',
+          'sqs:DeleteMessage',
+          'sqs:ChangeMessageVisibility',
+          'sqs:GetQueueAttributes',
+          'sqs:GetQueueUrl',
+        ],
+        resources: [this.heldEventsQueue.queueArn],
       }),
     );
+    grantKeyUse(encryptionKey, fn, 'sqs', KEY_USE_ACTIONS.decrypt);
+    Validations.of(mapping).acknowledge({
+      id: 'Serverless-LambdaEventSourceMappingDestination',
+      reason:
+        'An SQS event source has no on-failure destination: a held event that fails again stays in its queue ' +
+        '(visible again after the visibility timeout) until it is published; a dead-letter queue would take it away.',
+    });
   }
 
   /** Send to the two queues (and their key, through SQS only); the queue URLs and the hold age in the environment. */
@@ -171,21 +199,6 @@ export class FanOut extends Construct {
     setEnvironment(fn, ENV.heldEventsQueueUrl, this.heldEventsQueue.queueUrl);
     setEnvironment(fn, ENV.holdAfterSeconds, FAN_OUT_HOLD_AFTER.toSeconds());
   }
-}
-
-/**
- * The held-events queue as its event source sees it: without its key, so the source's grant is the
- * queue's consume actions alone (CDK's would add kms:Decrypt without kms:ViaService); the key use is
- * granted through SQS only.
- */
-function consumeOnlyView(scope: Construct, queue: sqs.Queue, consumer: iam.IGrantable): sqs.IQueue {
-  if (queue.encryptionMasterKey) {
-    grantKeyUse(queue.encryptionMasterKey, consumer, 'sqs', KEY_USE_ACTIONS.decrypt);
-  }
-  return sqs.Queue.fromQueueAttributes(scope, 'HeldEventsSource', {
-    queueArn: queue.queueArn,
-    queueUrl: queue.queueUrl,
-  });
 }
 
 /**

@@ -56,7 +56,9 @@ const internalAlertingTopics = only(
   (id) => id.startsWith('Alerting') && !id.startsWith('AlertingAlertsTopic'),
 );
 const endpointKeySecret = only('AWS::SecretsManager::Secret', (id) => id.startsWith('EndpointKey'));
-const fanOutDeadLetterQueue = only('AWS::SQS::Queue', (id) => id.startsWith('FanOut'));
+const fanOutDeadLetterQueue = only('AWS::SQS::Queue', (id) => id.startsWith('FanOutDeadLetterQueue'));
+const parkedEventsQueue = only('AWS::SQS::Queue', (id) => id.startsWith('FanOutParkedEventsQueue'));
+const heldEventsQueue = only('AWS::SQS::Queue', (id) => id.startsWith('FanOutHeldEventsQueue'));
 const dataKey = only('AWS::KMS::Key', (id) => id.startsWith('DataKey'));
 const alertingKey = only('AWS::KMS::Key', (id) => id.startsWith('Alerting'));
 const everyKey = only('AWS::KMS::Key');
@@ -108,6 +110,31 @@ const DATA_RULES: Rule[] = [
     resources: fanOutDeadLetterQueue,
     allowed: [],
   },
+  { what: 'park events', action: 'sqs:SendMessage', resources: parkedEventsQueue, allowed: ['fanOut'] },
+  ...['sqs:ReceiveMessage', 'sqs:DeleteMessage'].map(
+    (action): Rule => ({ what: 'take parked events', action, resources: parkedEventsQueue, allowed: [] }),
+  ),
+  { what: 'hold events', action: 'sqs:SendMessage', resources: heldEventsQueue, allowed: ['fanOut'] },
+  ...['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility'].map(
+    (action): Rule => ({
+      what: 'consume held events',
+      action,
+      resources: heldEventsQueue,
+      allowed: ['fanOut'],
+    }),
+  ),
+  ...['sqs:PurgeQueue', 'sqs:SetQueueAttributes', 'sqs:DeleteQueue'].map(
+    (action): Rule => ({
+      what: 'empty or change the fan-out queues',
+      action,
+      resources: (model: IamModel) => [
+        ...fanOutDeadLetterQueue(model),
+        ...parkedEventsQueue(model),
+        ...heldEventsQueue(model),
+      ],
+      allowed: [],
+    }),
+  ),
   {
     what: 'deliver to the archive stream',
     action: 'firehose:PutRecordBatch',

@@ -86,6 +86,7 @@ describe('monitoring alarms', () => {
       [
         'critical-dispatch-silence',
         'critical-dlq-fan-out',
+        'critical-fan-out-events-held',
         'critical-fan-out-iterator-age',
         'critical-ingest-5xx-rate',
         'critical-lambda-errors-ingest',
@@ -186,6 +187,15 @@ describe('monitoring alarms', () => {
     expect(alarm(template, 'warning-publish-failures')).toMatchObject({
       MetricName: METRICS.publishFailures,
       Dimensions: [{ Name: 'service', Value: METRIC_SERVICES.fanOut }],
+    });
+  });
+
+  it('alarm critically as soon as the fan-out holds an event (SNS failing for about 20 hours)', () => {
+    expect(alarm(template, 'critical-fan-out-events-held')).toMatchObject({
+      MetricName: METRICS.eventsHeld,
+      Dimensions: [{ Name: 'service', Value: METRIC_SERVICES.fanOut }],
+      Statistic: 'Sum',
+      Threshold: 0,
     });
   });
 

@@ -138,11 +138,12 @@ describe('event table', () => {
 describe('fan-out', () => {
   const { template } = synthStack();
 
-  it('reads only INSERTs of accepted events from the stream, with bisect, bounded retries and a DLQ', () => {
+  it('reads only INSERTs of accepted events from the stream, retrying without limit or bisection, a DLQ past 22 h', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       StartingPosition: 'TRIM_HORIZON',
-      BisectBatchOnFunctionError: true,
-      MaximumRetryAttempts: 10,
+      BisectBatchOnFunctionError: false,
+      MaximumRetryAttempts: -1,
+      MaximumRecordAgeInSeconds: 22 * 3600,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
       FilterCriteria: {
@@ -155,6 +156,39 @@ describe('fan-out', () => {
           },
         ],
       },
+    });
+  });
+
+  it('parks and holds events in their own encrypted 14-day queues, and consumes the held ones itself', () => {
+    const queues = template.findResources('AWS::SQS::Queue');
+    const byId = (prefix: string) => {
+      const entry = Object.entries(queues).find(([id]) => id.startsWith(prefix));
+      if (entry === undefined) throw new Error(`no queue ${prefix}`);
+      return entry;
+    };
+    const [parkedId, parked] = byId('FanOutParkedEventsQueue');
+    const [heldId, held] = byId('FanOutHeldEventsQueue');
+    for (const queue of [parked, held]) {
+      expect(queue.Properties).toMatchObject({
+        KmsMasterKeyId: expect.anything(),
+        MessageRetentionPeriod: 1209600,
+      });
+    }
+    // Six times the function's timeout, as Lambda advises for a queue event source.
+    expect(held.Properties.VisibilityTimeout).toBe(360);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [heldId, 'Arn'] },
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    const functions = template.findResources('AWS::Lambda::Function', {
+      Properties: { Description: Match.stringLikeRegexp('Publishes stored Campaign events') },
+    });
+    const variables = Object.values(functions)[0]?.Properties.Environment.Variables;
+    expect(variables).toMatchObject({
+      PARKED_EVENTS_QUEUE_URL: { Ref: parkedId },
+      HELD_EVENTS_QUEUE_URL: { Ref: heldId },
+      HOLD_AFTER_SECONDS: String(20 * 3600),
     });
   });
 
