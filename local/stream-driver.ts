@@ -36,6 +36,11 @@ export interface StreamDriverOptions {
   region?: string;
   /** Name in the Lambda Context. @default 'local-stream-consumer' */
   functionName?: string;
+  /**
+   * Records older than this (by ApproximateCreationDateTime) go to the on-failure destination before an
+   * invocation, as the mapping's MaximumRecordAgeInSeconds does. @default -1 (no limit)
+   */
+  maxRecordAgeMs?: number;
   /** Called with each batch given up on (what Lambda sends to the on-failure destination), after it is recorded. */
   onParked?: (message: OnFailureMessage, records: readonly DynamoDBRecord[]) => void;
   /** A Streams client to use instead of one built for dynamoEndpoint (tests simulate shard splits with it). */
@@ -169,6 +174,7 @@ function driverSettings(opts: StreamDriverOptions) {
     startingPosition: opts.startingPosition,
     batchSize: opts.batchSize ?? 100,
     maxRetries: opts.maxRetries ?? 2,
+    maxRecordAgeMs: opts.maxRecordAgeMs ?? -1,
     bisectOnError: opts.bisectOnError ?? true,
     pollIntervalMs: opts.pollIntervalMs ?? 100,
     reportBatchItemFailures: opts.reportBatchItemFailures ?? true,

@@ -5,6 +5,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { createPublisher } from '../functions/shared/publisher.js';
+import { createDeadLetterQueue } from './redrive/dead-letter-queue.js';
+import { replayParkedEvents } from './redrive/parked-events.js';
 import { type RedriveClients, type RedriveSettings, runRedrive } from './redrive/run.js';
 import { DEFAULT_WINDOW_MARGIN_SECONDS } from './redrive/table-window.js';
 import { readStackOutputs, resolveTargets, type StackClient, TargetError } from './redrive/targets.js';
@@ -15,6 +18,14 @@ import { readStackOutputs, resolveTargets, type StackClient, TargetError } from 
  */
 
 const USAGE = `Usage: npm run redrive -- (--stack <name> | --queue-url <url> --table-name <name> --topic-arns <json>) [options]
+       npm run redrive -- --parked (--stack <name> | --queue-url <url> --topic-arns <json>) [--yes] [--max-messages <n>]
+
+--parked replays the parked-events queue: one message per event the fan-out could never publish as it was
+(SNS called it invalid, no topic for its type, an unreadable item), each with its content and reason. After
+the fix, each event's message is built again from its stored image with today's fan-out code and published to
+its type's topic; the message is deleted once SNS took it, kept (with the reason printed) otherwise.
+
+Without --parked:
 
 Replays the events of the stream batches the fan-out could not publish (its dead-letter queue): reads each
 batch again from the table's stream (or, past the stream's 24 h, the events received around it from the
@@ -31,6 +42,8 @@ Targets:
   --topic-arns <json>         {"bounce": "arn:aws:sns:…", …}, as the fan-out's TOPIC_ARNS (overrides the outputs)
 
 Options:
+  --parked                    the parked-events queue (stack output ParkedEventsQueueUrl) instead of the
+                              dead-letter queue of stream batches
   --yes                       replay: publish and delete (default: dry run)
   --max-messages <n>          handle at most n messages (default: every message in the queue)
   --window-margin <seconds>   when the table is read: widen the batch's arrival span by this much on each
@@ -86,6 +99,27 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
             options.stack,
           );
     const targets = resolveTargets({ ...options, stackName: options.stack, stackOutputs });
+    const given = io.clients ?? {};
+    if (options.parked) {
+      const sqs = given.sqs ?? own(new SQSClient({}));
+      const sns = given.sns ?? own(new SNSClient({}));
+      const queue = createDeadLetterQueue(sqs, {
+        queueUrl: targets.queueUrl,
+        waitTimeSeconds: WAIT_TIME_SECONDS,
+        visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
+      });
+      const { exitCode } = await replayParkedEvents(
+        {
+          queue,
+          publisher: createPublisher({ client: sns }),
+          topicArns: targets.topicArns,
+          dryRun: !options.yes,
+          ...(options.maxMessages !== undefined && { maxMessages: options.maxMessages }),
+        },
+        io.stdout,
+      );
+      return exitCode;
+    }
     const settings: RedriveSettings = {
       ...targets,
       dryRun: !options.yes,
@@ -95,7 +129,6 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       waitTimeSeconds: WAIT_TIME_SECONDS,
       visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
     };
-    const given = io.clients ?? {};
     const clients: RedriveClients = {
       sqs: given.sqs ?? own(new SQSClient({})),
       streams: given.streams ?? own(new DynamoDBStreamsClient({})),
@@ -131,6 +164,7 @@ function parseOptions(argv: readonly string[]) {
       'max-messages': { type: 'string' },
       'window-margin': { type: 'string' },
       'accept-table-window': { type: 'boolean' },
+      parked: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -139,6 +173,7 @@ function parseOptions(argv: readonly string[]) {
     help: values.help ?? false,
     yes: values.yes ?? false,
     acceptTableWindow: values['accept-table-window'] ?? false,
+    parked: values.parked ?? false,
     stack: values.stack,
     queueUrl: values['queue-url'],
     tableName: values['table-name'],

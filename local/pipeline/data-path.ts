@@ -133,6 +133,7 @@ export function startFanOut(opts: FanOutOptions): StreamDriver {
     filter,
     batchSize: mapping.batchSize,
     maxRetries: mapping.maximumRetryAttempts,
+    maxRecordAgeMs: mapping.maximumRecordAgeSeconds < 0 ? -1 : mapping.maximumRecordAgeSeconds * 1000,
     bisectOnError: mapping.bisectBatchOnError,
     reportBatchItemFailures: mapping.reportBatchItemFailures,
     startingPosition: opts.fromLatest ? 'LATEST' : mapping.startingPosition,

@@ -48,10 +48,11 @@ export interface EventSourceMappingModel {
   readonly startingPosition: 'TRIM_HORIZON' | 'LATEST';
   /** The queue Lambda sends a batch's on-failure record to, by logical id. */
   readonly onFailureQueueLogicalId?: string;
+  /** Records older than this go to the on-failure queue (-1: no limit); the stream driver applies it. */
+  readonly maximumRecordAgeSeconds: number;
   /** Not reproduced locally; kept so a test or the report can say what differs. */
   readonly maximumBatchingWindowSeconds: number;
   readonly parallelizationFactor: number;
-  readonly maximumRecordAgeSeconds: number;
 }
 
 export interface ResourceModel {

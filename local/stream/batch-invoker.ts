@@ -31,6 +31,8 @@ export interface BatchInvokerSettings {
   readonly handler: (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse | void>;
   /** -1 retries forever. */
   readonly maxRetries: number;
+  /** Records older than this are parked (RecordAgeExceeded) instead of invoked; -1: no limit. */
+  readonly maxRecordAgeMs: number;
   readonly bisectOnError: boolean;
   readonly reportBatchItemFailures: boolean;
   readonly timeoutMs: number;
@@ -77,6 +79,13 @@ export class BatchInvoker {
     while (work.length > 0 && !this.settings.isStopped()) {
       const batch = work.shift() as PendingBatch;
       this.awaitingRetry = work.reduce((sum, item) => sum + item.records.length, 0);
+      const expired = this.expiredHead(batch.records);
+      if (expired > 0) {
+        const records = batch.records.slice(0, expired);
+        this.park({ records, shardId, invokeCount: batch.invokes, condition: 'RecordAgeExceeded' });
+        if (expired < batch.records.length) work.unshift({ ...batch, records: batch.records.slice(expired) });
+        continue;
+      }
       const outcome = await this.invoke(batch.records, batch.retry);
       work.unshift(...this.next(batch, outcome, shardId));
     }
@@ -118,6 +127,18 @@ export class BatchInvoker {
     }
     stats.retries++;
     return [{ records: batch.records, retry: batch.retry + 1, invokes }];
+  }
+
+  /** How many records at the head of the batch are past the maximum record age. */
+  private expiredHead(records: readonly DynamoDBRecord[]): number {
+    const { maxRecordAgeMs } = this.settings;
+    if (maxRecordAgeMs < 0) return 0;
+    const oldestAllowed = Date.now() - maxRecordAgeMs;
+    const index = records.findIndex(
+      (record) =>
+        (record.dynamodb?.ApproximateCreationDateTime ?? Number.POSITIVE_INFINITY) * 1000 >= oldestAllowed,
+    );
+    return index === -1 ? records.length : index;
   }
 
   private async invoke(records: DynamoDBRecord[], retry: number): Promise<Outcome> {

@@ -6,7 +6,7 @@ export interface OnFailureMessage {
   requestContext: {
     requestId: string;
     functionArn: string;
-    condition: 'RetryAttemptsExhausted';
+    condition: 'RetryAttemptsExhausted' | 'RecordAgeExceeded';
     approximateInvokeCount: number;
   };
   responseContext: { statusCode: number; executedVersion: string; functionError?: string };
@@ -28,6 +28,8 @@ export interface ParkedBatch {
   readonly shardId: string;
   readonly invokeCount: number;
   readonly functionError?: string;
+  /** @default 'RetryAttemptsExhausted' */
+  readonly condition?: OnFailureMessage['requestContext']['condition'];
 }
 
 /** The on-failure record of a parked batch: it names the batch (shard, sequence numbers), not its events. */
@@ -43,7 +45,7 @@ export function onFailureMessage(
     requestContext: {
       requestId: randomUUID(),
       functionArn: `arn:aws:lambda:${where.region}:000000000000:function:${where.functionName}`,
-      condition: 'RetryAttemptsExhausted',
+      condition: batch.condition ?? 'RetryAttemptsExhausted',
       approximateInvokeCount: batch.invokeCount,
     },
     responseContext: {

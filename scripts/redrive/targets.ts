@@ -16,6 +16,8 @@ export interface RedriveTargets {
 /** The stack outputs the targets come from (infra/campaign-events-stack.ts and infra/constructs/event-topics.ts). */
 export const STACK_OUTPUTS = {
   queueUrl: 'FanOutDeadLetterQueueUrl',
+  /** With --parked: the queue of events the fan-out parked one by one. */
+  parkedQueueUrl: 'ParkedEventsQueueUrl',
   tableName: 'EventTableName',
   /** One per configured type: `TopicArn` + the type with its first letter capitalized, e.g. TopicArnBounce. */
   topicArn: (eventType: CampaignEventType) =>
@@ -61,6 +63,8 @@ export interface TargetInputs {
   readonly tableName?: string;
   /** A JSON object of event type -> topic ARN, as the fan-out's TOPIC_ARNS. */
   readonly topicArnsJson?: string;
+  /** The parked-events queue instead of the dead-letter queue (the table is not needed then). */
+  readonly parked?: boolean;
 }
 
 /** The targets from explicit values and the stack's outputs, or an error naming everything missing. */
@@ -68,9 +72,10 @@ export function resolveTargets(inputs: TargetInputs): RedriveTargets {
   const outputs = inputs.stackOutputs ?? {};
   const from = inputs.stackName === undefined ? '' : ` (stack ${inputs.stackName} has no output`;
   const missing: string[] = [];
-  const queueUrl = inputs.queueUrl ?? outputs[STACK_OUTPUTS.queueUrl];
-  if (queueUrl === undefined) missing.push(`--queue-url${from && `${from} ${STACK_OUTPUTS.queueUrl})`}`);
-  const tableName = inputs.tableName ?? outputs[STACK_OUTPUTS.tableName];
+  const queueOutput = inputs.parked ? STACK_OUTPUTS.parkedQueueUrl : STACK_OUTPUTS.queueUrl;
+  const queueUrl = inputs.queueUrl ?? outputs[queueOutput];
+  if (queueUrl === undefined) missing.push(`--queue-url${from && `${from} ${queueOutput})`}`);
+  const tableName = inputs.tableName ?? outputs[STACK_OUTPUTS.tableName] ?? (inputs.parked ? '' : undefined);
   if (tableName === undefined) missing.push(`--table-name${from && `${from} ${STACK_OUTPUTS.tableName})`}`);
 
   let topicArns: ReadonlyMap<CampaignEventType, string>;

@@ -4,6 +4,7 @@ import { eventKeyFor } from '../../functions/shared/events/event-key.js';
 import { METRIC_SERVICES, METRICS } from '../../functions/shared/metrics-catalog.js';
 import { type CampaignEvent, CampaignEventFactory } from '../../local/campaign-simulator/event-factory.js';
 import type { PublishedMessage } from '../../local/sns-stand-in.js';
+import { runCli } from '../../scripts/redrive.js';
 import {
   type LocalServices,
   type Pipeline,
@@ -142,5 +143,60 @@ describe('fan-out under SNS faults', () => {
     expect(fanOutTotal(p, METRICS.eventsParked)).toBe(0);
     expect(queueMessages(p, 'FanOutHeldEvents')).toEqual([]);
     expect(queueMessages(p, 'FanOutParkedEvents')).toEqual([]);
+  });
+
+  it('parks only the message SNS calls invalid, with its content and reason, and a redrive after the fix clears it', async () => {
+    const p = await start();
+    const events = new CampaignEventFactory({ seed: 970, clientId: 100001 }).batch(300);
+    const poison = events[57] as CampaignEvent;
+    p.faults.sns.poison(keyOf(poison));
+    await post(p, events);
+    await p.waitUntilIdle(120_000);
+
+    const counts = publishCounts(p);
+    const innocents = events.filter((event) => event !== poison);
+    expect(innocents.filter((event) => counts.get(keyOf(event)) !== 1)).toEqual([]);
+    expect(counts.has(keyOf(poison))).toBe(false);
+    expect(fanOutTotal(p, METRICS.eventsParked)).toBe(1);
+    expect(fanOutTotal(p, METRICS.eventsRepublished)).toBe(0);
+    expect(p.driver.onFailureMessages).toEqual([]);
+
+    const parked = queueMessages(p, 'FanOutParkedEventsQueue');
+    expect(parked).toHaveLength(1);
+    const record = JSON.parse(parked[0]?.body ?? '{}');
+    expect(record).toMatchObject({
+      disposition: 'parked',
+      code: 'InvalidParameter',
+      reason: expect.stringContaining('Invalid parameter'),
+      eventKey: keyOf(poison),
+      eventType: typeOf(poison),
+      topicArn: p.topicArns[typeOf(poison)],
+      image: expect.objectContaining({ eventKey: { S: keyOf(poison) } }),
+    });
+    expect(JSON.parse(record.message.body)).toMatchObject({
+      eventKey: keyOf(poison),
+      event: { ...poison, type: typeOf(poison) },
+    });
+
+    // The fix (here: SNS accepts it again), then the operator's replay.
+    p.faults.sns.clear();
+    const lines: string[] = [];
+    const queueUrl = [...p.provisioned.queues].find(([id]) => id.startsWith('FanOutParkedEventsQueue'))?.[1]
+      .url;
+    const args = ['--parked', '--queue-url', queueUrl as string, '--topic-arns', JSON.stringify(p.topicArns)];
+    expect(
+      await runCli(args, { stdout: (line) => lines.push(line), stderr: (line) => lines.push(line) }),
+    ).toBe(0);
+    expect(lines.join('\n')).toContain(`${keyOf(poison)} (parked for InvalidParameter`);
+    expect(publishCounts(p).has(keyOf(poison))).toBe(false);
+    expect(queueMessages(p, 'FanOutParkedEventsQueue')).toHaveLength(1);
+
+    const code = await runCli([...args, '--yes'], {
+      stdout: (line) => lines.push(line),
+      stderr: (line) => lines.push(line),
+    });
+    expect(code, lines.join('\n')).toBe(0);
+    expect(publishCounts(p).get(keyOf(poison))).toBe(1);
+    expect(queueMessages(p, 'FanOutParkedEventsQueue')).toEqual([]);
   });
 });

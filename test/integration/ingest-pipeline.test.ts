@@ -1,4 +1,3 @@
-import type { DynamoDBRecord } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { eventKeyFor } from '../../functions/ingest/event-key.js';
 import { CAMPAIGN_EVENT_TYPES, type CampaignEventType } from '../../functions/shared/campaign-event-types.js';
@@ -18,7 +17,7 @@ import {
 /**
  * The ingest pipeline end to end on this machine, as the stack describes it (the one assembler):
  * HTTP -> ingest handler -> DynamoDB Local -> its real stream, read with the stack's event source mapping
- * (filter, batch size, retries, bisection, on-failure queue) -> fan-out handler -> SNS stand-in, with the
+ * (filter, batch size, retries, on-failure queue; the fan-out under SNS faults is fan-out-faults.test.ts) -> fan-out handler -> SNS stand-in, with the
  * handler modules exactly as deployed.
  */
 describe('ingest pipeline', () => {
@@ -291,74 +290,6 @@ describe('ingest pipeline', () => {
     vi.useRealTimers();
 
     expect((await p.items()).filter((item) => item.status === 'accepted')).toHaveLength(4);
-  });
-
-  it('republishes only what SNS refused (and what followed it in its batch), until every event is out', async () => {
-    const p = await start({ fanOut: 'deferred' });
-    const batch = mixedBatch(106, 100);
-    // SNS refuses every 9th event the first time it sees it, then recovers.
-    const refuse = new Set(
-      batch.filter((_, index) => index % 9 === 4).map((event) => eventKeyFor(typeOf(event), event)),
-    );
-    const refused = new Set<string>();
-    services.sns.failWhen((entry) => {
-      const key = bodyOf(entry).eventKey as string;
-      if (!refuse.has(key) || refused.has(key)) return false;
-      refused.add(key);
-      return true;
-    });
-    expect((await p.post(batch)).status).toBe(200);
-    p.startFanOut();
-    await p.driver.waitUntilIdle();
-
-    const published = publishedKeys();
-    const counts = new Map<string, number>();
-    for (const key of published) counts.set(key, (counts.get(key) ?? 0) + 1);
-    // None missing, nothing parked; each refused event went out exactly once, on the retry.
-    expect(new Set(published)).toEqual(new Set(batch.map((event) => eventKeyFor(typeOf(event), event))));
-    expect(p.driver.parked).toEqual([]);
-    expect(refused).toEqual(refuse);
-    for (const key of refuse) expect(counts.get(key), key).toBe(1);
-
-    // The precondition that makes this meaningful: some stream batch held several refused records.
-    const refusedIn = (records: DynamoDBRecord[]) =>
-      records.filter((record) => refuse.has(record.dynamodb?.Keys?.eventKey?.S as string)).length;
-    expect(Math.max(...p.fanOutBatches.map(refusedIn))).toBeGreaterThan(1);
-
-    // At least once, and no more than that: Lambda retries a stream batch from its lowest reported
-    // failure, so exactly the records published after the first refused record of a batch go out twice.
-    const expectedDuplicates = new Set<string>();
-    p.driver.invocations.forEach((invocation, index) => {
-      if (invocation.outcome !== 'partial-failure') return;
-      const records = p.fanOutBatches[index] ?? [];
-      const from = records.findIndex((record) => record.dynamodb?.SequenceNumber === invocation.checkpoint);
-      const firstRefused = records.findIndex((record) =>
-        refuse.has(record.dynamodb?.Keys?.eventKey?.S as string),
-      );
-      expect(from).toBe(firstRefused);
-      for (const record of records.slice(from)) {
-        const key = record.dynamodb?.Keys?.eventKey?.S as string;
-        if (!refuse.has(key)) expectedDuplicates.add(key);
-      }
-    });
-    const duplicated = new Set([...counts].filter(([, count]) => count > 1).map(([key]) => key));
-    expect(duplicated).toEqual(expectedDuplicates);
-    expect(Math.max(...counts.values())).toBe(2);
-  });
-
-  it('parks a record SNS keeps refusing, and still publishes every other event', async () => {
-    const p = await start();
-    const batch = mixedBatch(107, 30);
-    const poison = eventKeyFor(typeOf(batch[5] as CampaignEvent), batch[5]);
-    services.sns.failWhen((entry) => bodyOf(entry).eventKey === poison);
-    expect((await p.post(batch)).status).toBe(200);
-    await p.driver.waitUntilIdle();
-
-    expect(p.driver.parked.map((record) => record.dynamodb?.Keys?.eventKey?.S)).toContain(poison);
-    const published = new Set(publishedKeys());
-    expect(published.has(poison)).toBe(false);
-    const others = batch.map((event) => eventKeyFor(typeOf(event), event)).filter((key) => key !== poison);
-    for (const key of others) expect(published.has(key), key).toBe(true);
   });
 
   it('answers 503 when DynamoDB is down, so the sender retries, and reports nothing as accepted', async () => {
