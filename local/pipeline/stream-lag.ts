@@ -1,4 +1,5 @@
 import { DynamoDBStreamsClient, GetRecordsCommand } from '@aws-sdk/client-dynamodb-streams';
+import { sendForWireJson } from '../wire-json.js';
 
 /**
  * The events table's stream as a fan-out far behind it sees it: while a lag is set, every record read
@@ -26,26 +27,27 @@ export function newStreamLag(): StreamLag {
 }
 
 type StreamsClient = Pick<DynamoDBStreamsClient, 'send' | 'destroy'>;
+type WireRecords = { Records?: Array<{ dynamodb?: { ApproximateCreationDateTime?: number } }> };
 
-/** A Streams client for `endpoint` whose GetRecords answers carry the lag. */
+/**
+ * A Streams client for `endpoint` whose GetRecords answers carry the lag. The stream driver reads
+ * GetRecords from the wire (the answer's JSON, see wire-json.ts); this client answers GetRecords in that
+ * shape itself, with each ApproximateCreationDateTime (epoch seconds) moved back by the lag.
+ */
 export function laggingStreamsClient(endpoint: string, region: string, lag: StreamLag): StreamsClient {
   const client = new DynamoDBStreamsClient({ endpoint, region });
   return {
     destroy: () => client.destroy(),
     send: (async (command: Parameters<DynamoDBStreamsClient['send']>[0]) => {
-      const output = await client.send(command as never);
-      if (!(command instanceof GetRecordsCommand) || lag.ms === 0) return output;
-      const records = (output as { Records?: Array<{ dynamodb?: { ApproximateCreationDateTime?: Date } }> })
-        .Records;
-      for (const record of records ?? []) {
+      if (!(command instanceof GetRecordsCommand)) return client.send(command as never);
+      const { wire } = await sendForWireJson(client, new GetRecordsCommand(command.input));
+      for (const record of (wire as WireRecords).Records ?? []) {
         const created = record.dynamodb?.ApproximateCreationDateTime;
-        if (created !== undefined)
-          record.dynamodb = {
-            ...record.dynamodb,
-            ApproximateCreationDateTime: new Date(created.getTime() - lag.ms),
-          };
+        if (record.dynamodb && created !== undefined) {
+          record.dynamodb.ApproximateCreationDateTime = created - lag.ms / 1000;
+        }
       }
-      return output;
+      return wire;
     }) as StreamsClient['send'],
   };
 }

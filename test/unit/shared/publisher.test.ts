@@ -124,6 +124,7 @@ describe('createPublisher', () => {
       id: 'm0',
       code: 'ThrottledException',
       message: 'throttled',
+      wholeCall: true,
     });
     expect(outcome.publishedIds).toEqual(['m10']);
   });
