@@ -450,11 +450,18 @@ describe('stack model', () => {
       onFailureQueueLogicalId: model.fanOutDeadLetterQueueLogicalId,
       filterPatterns: ['{"eventName":["INSERT"],"dynamodb":{"NewImage":{"status":{"S":["accepted"]}}}}'],
       batchSize: 100,
-      maximumRetryAttempts: 10,
-      bisectBatchOnError: true,
+      maximumRetryAttempts: -1,
+      maximumRecordAgeSeconds: 22 * 3600,
+      bisectBatchOnError: false,
       reportBatchItemFailures: true,
       startingPosition: 'TRIM_HORIZON',
     });
+    // The held-events queue feeds the same function.
+    expect(
+      model.eventSourceMappings
+        .filter((mapping) => mapping.functionKey === 'fanOut')
+        .map((mapping) => mapping.source.kind),
+    ).toEqual(expect.arrayContaining(['table-stream', 'queue']));
     expect(model.eventTopics.map((topic) => topic.name)).toEqual([
       'CampaignEvents-sent',
       'CampaignEvents-bounce',
