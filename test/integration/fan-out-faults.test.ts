@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { eventKeyFor } from '../../functions/ingest/event-key.js';
 import type { CampaignEventType } from '../../functions/shared/campaign-event-types.js';
-import { eventKeyFor } from '../../functions/shared/events/event-key.js';
 import { METRIC_SERVICES, METRICS } from '../../functions/shared/metrics-catalog.js';
 import { type CampaignEvent, CampaignEventFactory } from '../../local/campaign-simulator/event-factory.js';
 import type { PublishedMessage } from '../../local/sns-stand-in.js';
