@@ -4,7 +4,7 @@ import { eventKeyFor } from '../../functions/ingest/event-key.js';
 import { type RawObjectPointer, storedText } from '../../functions/shared/events/stored-event.js';
 import { type CampaignEvent, CampaignEventFactory } from '../../local/campaign-simulator/event-factory.js';
 import { runCli } from '../../scripts/erase.js';
-import { largeEventBucketOf, runOperation } from '../support/operations.js';
+import { largeEventBucketOf, runOperation, runWithStack } from '../support/operations.js';
 import {
   type LocalServices,
   type Pipeline,
@@ -130,7 +130,16 @@ describe('erase', () => {
     expect(dry.output).toMatch(/1 would be deleted, 1 would be rewritten/);
     expect(await p.items()).toEqual(before);
 
-    const real = await runOperation(runCli, ...args, '--yes');
+    // The table and the bucket from the stack this time (--stack: its outputs and template).
+    const real = await runWithStack(
+      runCli,
+      p,
+      '--recipient',
+      ERASED.toLowerCase(),
+      '--recipient',
+      BY_ID,
+      '--yes',
+    );
     expect(real.code, real.output).toBe(0);
     expect(real.output).toContain(
       `${erasedCount} item(s) deleted (accepted ${erasedCount - 1}, quarantined 1)`,

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CampaignEventFactory } from '../../local/campaign-simulator/event-factory.js';
 import type { PublishedMessage } from '../../local/sns-stand-in.js';
 import { runCli } from '../../scripts/replay.js';
-import { bodyOf, runOperation } from '../support/operations.js';
+import { bodyOf, runOperation, runWithStack } from '../support/operations.js';
 import {
   type LocalServices,
   type Pipeline,
@@ -121,7 +121,17 @@ describe('replay of a time window', () => {
     await p.waitUntilIdle();
     expect(services.sns.published).toHaveLength(live.length);
 
-    const real = await runOperation(runCli, ...args, '--target', 'topics', '--replay-id', 'r-2', '--yes');
+    // The topics from the stack's outputs this time (--stack), not --topic-arns.
+    const real = await runWithStack(
+      runCli,
+      p,
+      ...args.slice(4),
+      '--target',
+      'topics',
+      '--replay-id',
+      'r-2',
+      '--yes',
+    );
     expect(real.code, real.output).toBe(0);
     await p.waitUntilIdle();
     const replayed = services.sns.published.slice(live.length);

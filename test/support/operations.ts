@@ -10,7 +10,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { CampaignEventsStack } from '../../infra/campaign-events-stack.js';
 import type { ConfigInput } from '../../infra/config.js';
 import type { PublishedMessage } from '../../local/sns-stand-in.js';
-import { STACK_OUTPUTS } from '../../scripts/redrive/targets.js';
+import { STACK_OUTPUTS, type StackClient } from '../../scripts/redrive/targets.js';
 import { testApp } from './app.js';
 import type { Pipeline } from './pipeline.js';
 import { TEST_CONFIG } from './pipeline.js';
@@ -94,4 +94,28 @@ export function stackAnswers(p: Pipeline): { send(command: object): Promise<unkn
       throw new Error(`Not answered here: ${command.constructor.name}`);
     },
   };
+}
+
+type StackCli = (
+  argv: readonly string[],
+  io: {
+    stdout: (line: string) => void;
+    stderr: (line: string) => void;
+    clients?: { cloudFormation?: StackClient };
+  },
+) => Promise<number>;
+
+/** Runs an operator CLI with `--stack <the pipeline's stack>`, CloudFormation answered by {@link stackAnswers}. */
+export async function runWithStack(
+  cli: StackCli,
+  p: Pipeline,
+  ...argv: string[]
+): Promise<{ code: number; output: string }> {
+  const lines: string[] = [];
+  const code = await cli(['--stack', p.config.stackName, ...argv], {
+    stdout: (line) => lines.push(line),
+    stderr: (line) => lines.push(`stderr: ${line}`),
+    clients: { cloudFormation: stackAnswers(p) as unknown as StackClient },
+  });
+  return { code, output: lines.join('\n') };
 }
