@@ -279,8 +279,8 @@ export class CampaignEvents extends Construct {
         meaning:
           'The fan-out parked events it can never publish as they are (SNS called them invalid, no topic for their type, an unreadable item); every other event flowed. Subscribers lack these.',
         firstAction:
-          'The alert lists parked event keys and reasons (also the fan-out log "Record parked"). Fix the cause, then ' +
-          '`npm run redrive -- --stack <stack name> --parked` (dry run), then with --yes (docs/REPLAY.md).',
+          'List the parked events (key, code, reason): `npm run redrive -- --stack <stack name> --parked` (a dry run), or the fan-out ' +
+          'log "Record parked". Fix the cause, then run it again with --yes (docs/REPLAY.md).',
       },
     ];
     if (!this.archive) return fanOut;

@@ -10,7 +10,7 @@ export interface BackoffPolicy {
   readonly capMs: number;
 }
 
-/** 50 ms doubling to 2 s: ten attempts take about 6 s on average, well inside a 60 s invocation. */
+/** 50 ms doubling to 2 s: ten attempts wait about 5 s on average, well inside a 60 s invocation. */
 export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 50, capMs: 2_000 };
 
 /** The delay before retry number `attempt` (0 for the first retry); `random` returns [0, 1). */
