@@ -19,8 +19,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { FAN_OUT_MEMORY_MB } from '../infra/constructs/fan-out.js';
+import { INGEST_MEMORY_MB } from '../infra/constructs/ingest-api.js';
 import { synthesizeBenchBundles } from './assembly.js';
 import { ENDPOINT_KEY, fanOutCase, ingestCase, MIXED_TYPES } from './cases.js';
+import { costReport, measureItems } from './cost.js';
 import { benchInit, initReport } from './init.js';
 import { fanOutFilterPatterns, lambdaEnvironment } from './lambda-environment.js';
 import { startStub } from './processes.js';
@@ -134,6 +137,17 @@ try {
   }
   header.push(`load after: ${load()}`);
   const fanOut100 = fanOut.results.find((r) => r.name === 'bounce' && r.events === 100);
+  const ingest100 = ingest.results.find((r) => r.events === 100);
+  const cost =
+    ingest100 === undefined || fanOut100 === undefined
+      ? ''
+      : costReport({
+          items: measureItems(),
+          ingest: ingest100,
+          fanOut: fanOut100,
+          ingestMemoryMb: INGEST_MEMORY_MB,
+          fanOutMemoryMb: FAN_OUT_MEMORY_MB,
+        });
   process.stdout.write(
     [
       header.join('\n'),
@@ -147,6 +161,10 @@ try {
       warmReport('fan-out', fanOut.results, fanOut.rssBytes),
       '',
       fanOut100 === undefined ? '' : sizingReport(fanOut100, Number(options['sns-latency-ms'])),
+      '',
+      'Cost per million events (batches of 100, us-east-1 list prices):',
+      '',
+      cost,
       '',
       ...profiles,
     ].join('\n'),

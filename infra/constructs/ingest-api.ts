@@ -20,6 +20,8 @@ export const STAGE_NAME = 'prod';
 
 /** API Gateway gives up on an integration after 29 s; the ingest must answer (or fail) before that. */
 export const MAX_INGEST_TIMEOUT = Duration.seconds(28);
+/** The ingest's memory (MB) unless functionSizing says otherwise; the bench prices its CPU with it. */
+export const INGEST_MEMORY_MB = 512;
 
 export interface IngestApiProps {
   /** @default memory 512 MB, timeout 28 s, no reserved concurrency */
@@ -68,7 +70,7 @@ export class IngestApi extends Construct {
       description: 'Authenticates, validates and stores Campaign webhook event batches',
       metricsNamespace: props.metricsNamespace,
       logRetentionDays: props.logRetentionDays,
-      memorySize: props.functionSizing?.memorySize ?? 512,
+      memorySize: props.functionSizing?.memorySize ?? INGEST_MEMORY_MB,
       timeout: props.functionSizing?.timeout ?? MAX_INGEST_TIMEOUT,
       reservedConcurrentExecutions: props.functionSizing?.reservedConcurrentExecutions,
     });

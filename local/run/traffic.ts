@@ -44,6 +44,9 @@ export const DEFAULT_MIX: ReadonlyArray<readonly [CampaignEventType, number]> = 
   ['filteredbyblocklist', 3],
 ];
 
+/** Rounds delivered at the same time at most (each round is one POST per event type it holds). */
+export const POSTS_IN_FLIGHT = 4;
+
 /** Rounds that redeliver a batch of the round before: round 3, then every 10th round (13, 23, ...). */
 export function isRedeliveryRound(round: number): boolean {
   return round === 3 || (round > 3 && (round - 3) % 10 === 0);
@@ -142,28 +145,37 @@ export class TrafficGenerator {
     const intervalMs = rate > 0 ? (batchSize / rate) * 1000 : 0;
     let previous: DeliveredBatch[] = [];
     let redeliveriesLeft = this.options.redeliveries;
+    const inFlight = new Set<Promise<void>>();
     for (let round = 1; !this.stopped; round++) {
       if (durationSeconds !== undefined && Date.now() - startedAt >= durationSeconds * 1000) break;
       const size = limit === undefined ? batchSize : Math.min(batchSize, limit - this.stats.events);
       if (size <= 0) break;
       const clientId = this.clientIds[(round - 1) % this.clientIds.length] as number;
-      const batches = await this.deliverRound(round, clientId, size);
       const redeliver = redeliveriesLeft > 0 && isRedeliveryRound(round);
       const candidate = [...previous].sort((a, b) => b.events.length - a.events.length)[0];
-      if (redeliver && candidate !== undefined) {
-        redeliveriesLeft--;
-        await this.deliver(
-          round,
-          candidate.clientId,
-          candidate.type,
-          candidate.events,
-          candidate.invalid,
-          true,
-        );
-      }
-      previous = batches;
+      if (redeliver && candidate !== undefined) redeliveriesLeft--;
+      // Rounds overlap (as Campaign's deliveries do), up to POSTS_IN_FLIGHT, so a slow answer does not
+      // hold the next batch back; a redelivery goes out with the round after the batch it repeats.
+      const delivery = this.deliverRound(round, clientId, size).then(async (batches) => {
+        previous = batches;
+        if (redeliver && candidate !== undefined) {
+          await this.deliver(
+            round,
+            candidate.clientId,
+            candidate.type,
+            candidate.events,
+            candidate.invalid,
+            true,
+          );
+        }
+      });
+      inFlight.add(delivery);
+      const settled = () => inFlight.delete(delivery);
+      delivery.then(settled, settled);
+      if (inFlight.size >= POSTS_IN_FLIGHT) await Promise.race(inFlight);
       if (intervalMs > 0) await this.sleep(startedAt + round * intervalMs - Date.now());
     }
+    await Promise.all(inFlight);
   }
 
   private async deliverRound(round: number, clientId: number, size: number): Promise<DeliveredBatch[]> {
