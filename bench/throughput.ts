@@ -79,7 +79,29 @@ function publishedCount(pipeline: Pipeline): number {
   return [...pipeline.published.values()].reduce((sum, messages) => sum + messages.length, 0);
 }
 
-async function floor(services: LocalServices, pipeline: Pipeline, bodies: readonly string[], round: number) {
+/** The floor's table, written round after round like the pipeline's, and where its reader stopped. */
+interface FloorTable {
+  readonly dynamodb: DynamoDBClient;
+  readonly streams: DynamoDBStreamsClient;
+  readonly tableName: string;
+  readonly streamArn: string;
+  readonly iterators: Map<string, string | undefined>;
+}
+
+async function floorTable(services: LocalServices, pipeline: Pipeline): Promise<FloorTable> {
+  const options = {
+    endpoint: services.endpoints.dynamodb,
+    region: services.region,
+    credentials: LOCAL_CREDENTIALS,
+  };
+  const dynamodb = new DynamoDBClient(options);
+  const { streamArn } = await createTable(dynamodb, 'floor', eventTableModel(pipeline.model));
+  if (streamArn === undefined) throw new Error('no stream');
+  const table = { dynamodb, streams: new DynamoDBStreamsClient(options), tableName: 'floor', streamArn };
+  return { ...table, iterators: new Map() };
+}
+
+async function floor(table: FloorTable, bodies: readonly string[]) {
   const read = createEventReader({ eventTypes: CAMPAIGN_EVENT_TYPES });
   const requests: WriteRequest[] = bodies.flatMap((body) => {
     const parsed = parseBatch(body, BATCH);
@@ -92,40 +114,30 @@ async function floor(services: LocalServices, pipeline: Pipeline, bodies: readon
     });
     return entries.map((entry) => ({ PutRequest: { Item: entry.item.attributes } }));
   });
-  const endpoint = services.endpoints.dynamodb;
-  const options = { endpoint, region: services.region, credentials: LOCAL_CREDENTIALS };
-  const dynamodb = new DynamoDBClient(options);
-  const streams = new DynamoDBStreamsClient(options);
-  try {
-    const { streamArn } = await createTable(dynamodb, `floor-${round}`, eventTableModel(pipeline.model));
-    if (streamArn === undefined) throw new Error('no stream');
-    const chunks = Array.from({ length: Math.ceil(requests.length / CHUNK) }, (_, index) =>
-      requests.slice(index * CHUNK, (index + 1) * CHUNK),
-    );
-    const start = performance.now();
-    const drained = drain(streams, streamArn, requests.length);
-    // The ingest writes a batch's 4 chunks at once: as many calls in flight as POSTs × 4.
-    await inParallel(chunks, inFlight * (BATCH / CHUNK), async (chunk) => {
-      let pending = chunk;
-      while (pending.length > 0) {
-        const output = await dynamodb.send(
-          new BatchWriteItemCommand({ RequestItems: { [`floor-${round}`]: pending } }),
-        );
-        pending = Object.values(output.UnprocessedItems ?? {})[0] ?? [];
-      }
-    });
-    await drained;
-    return requests.length / ((performance.now() - start) / 1000);
-  } finally {
-    dynamodb.destroy();
-    streams.destroy();
-  }
+  const { dynamodb, tableName } = table;
+  const chunks = Array.from({ length: Math.ceil(requests.length / CHUNK) }, (_, index) =>
+    requests.slice(index * CHUNK, (index + 1) * CHUNK),
+  );
+  const start = performance.now();
+  const drained = drain(table, requests.length);
+  // The ingest writes a batch's 4 chunks at once: as many calls in flight as POSTs × 4.
+  await inParallel(chunks, inFlight * (BATCH / CHUNK), async (chunk) => {
+    let pending = chunk;
+    while (pending.length > 0) {
+      const output = await dynamodb.send(
+        new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }),
+      );
+      pending = Object.values(output.UnprocessedItems ?? {})[0] ?? [];
+    }
+  });
+  await drained;
+  return requests.length / ((performance.now() - start) / 1000);
 }
 
-/** Reads every shard of the stream from its start until `count` records are read. */
-async function drain(streams: DynamoDBStreamsClient, streamArn: string, count: number): Promise<void> {
+/** Reads every shard of the stream on from where it stopped until `count` more records are read. */
+async function drain(table: FloorTable, count: number): Promise<void> {
+  const { streams, streamArn, iterators } = table;
   let read = 0;
-  const iterators = new Map<string, string | undefined>();
   let describe = true;
   while (read < count) {
     if (describe) await openShards(streams, streamArn, iterators);
@@ -170,17 +182,18 @@ const pipeline = await assemblePipeline({
   region: services.region,
   environment: { POWERTOOLS_LOG_LEVEL: 'WARN' },
 });
+const table = await floorTable(services, pipeline);
 try {
   const samples = { pipeline: [] as number[], floor: [] as number[] };
   for (let round = 0; round < Number(values.rounds); round++) {
     const bodies = campaignBatches(1000 + round);
     // Alternate which goes first, so neither always runs on a warmer (or busier) machine.
     if (round % 2 === 0) {
-      samples.floor.push(await floor(services, pipeline, bodies, round));
+      samples.floor.push(await floor(table, bodies));
       samples.pipeline.push(await endToEnd(pipeline, campaignBatches(2000 + round)));
     } else {
       samples.pipeline.push(await endToEnd(pipeline, campaignBatches(2000 + round)));
-      samples.floor.push(await floor(services, pipeline, bodies, round));
+      samples.floor.push(await floor(table, bodies));
     }
     process.stderr.write(
       `round ${round + 1}: pipeline ${fixed(samples.pipeline.at(-1) ?? 0, 0)} events/s, floor ${fixed(samples.floor.at(-1) ?? 0, 0)}\n`,
@@ -205,6 +218,8 @@ try {
     ].join('\n'),
   );
 } finally {
+  table.dynamodb.destroy();
+  table.streams.destroy();
   await pipeline.stop();
   await services.stop();
 }

@@ -152,22 +152,17 @@ export class TrafficGenerator {
       if (size <= 0) break;
       const clientId = this.clientIds[(round - 1) % this.clientIds.length] as number;
       const redeliver = redeliveriesLeft > 0 && isRedeliveryRound(round);
-      const candidate = [...previous].sort((a, b) => b.events.length - a.events.length)[0];
-      if (redeliver && candidate !== undefined) redeliveriesLeft--;
+      if (redeliver) redeliveriesLeft--;
       // Rounds overlap (as Campaign's deliveries do), up to POSTS_IN_FLIGHT, so a slow answer does not
-      // hold the next batch back; a redelivery goes out with the round after the batch it repeats.
+      // hold the next batch back. A redelivery repeats the largest batch of the last round answered
+      // (this one's, when none was answered yet), once this round is answered.
       const delivery = this.deliverRound(round, clientId, size).then(async (batches) => {
+        const candidates = previous.length > 0 ? previous : batches;
         previous = batches;
-        if (redeliver && candidate !== undefined) {
-          await this.deliver(
-            round,
-            candidate.clientId,
-            candidate.type,
-            candidate.events,
-            candidate.invalid,
-            true,
-          );
-        }
+        const candidate = [...candidates].sort((a, b) => b.events.length - a.events.length)[0];
+        if (!redeliver || candidate === undefined) return;
+        const { clientId: owner, type, events, invalid } = candidate;
+        await this.deliver(round, owner, type, events, invalid, true);
       });
       inFlight.add(delivery);
       const settled = () => inFlight.delete(delivery);
