@@ -11,6 +11,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { CampaignEventType } from '../../functions/shared/campaign-event-types.js';
+import { REPLAY_ATTRIBUTE } from '../../functions/shared/contracts/message-attributes.js';
 import { athenaQueryText, REPORTS } from '../../reports/catalog.js';
 import type { Config } from '../config.js';
 import { retentionFromDays } from '../log-retention.js';
@@ -358,6 +359,8 @@ export class Archive extends Construct {
         endpoint: this.deliveryStream.attrArn,
         subscriptionRoleArn: role.roleArn,
         rawMessageDelivery: true,
+        // A replay republishes events the archive already holds.
+        filterPolicy: { [REPLAY_ATTRIBUTE]: sns.SubscriptionFilter.notExistsFilter() },
         deadLetterQueue: this.deadLetterQueue,
       });
       subscription.node.addDependency(role);

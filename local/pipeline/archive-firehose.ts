@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { FIREHOSE_METRICS } from '../../infra/constructs/archive-format.js';
+import { compileFilterPolicy } from '../sns-filter-policy.js';
 import type { LocalResources } from './intrinsics.js';
 import type { MetricDatum } from './metric-store.js';
 import type { SnsDelivery } from './services.js';
@@ -36,8 +37,11 @@ export interface ArchiveStreamModel {
   /** Partition key -> the message field and slice the JQ query takes. */
   readonly partitionKeys: ReadonlyArray<{ key: string; field: string; slice?: [number, number] }>;
   readonly columns: readonly ArchiveColumnModel[];
-  /** The topics subscribed to the stream, by logical id, and whether SNS delivers the raw message. */
-  readonly subscriptions: ReadonlyArray<{ topicLogicalId: string; raw: boolean }>;
+  /**
+   * The topics subscribed to the stream, by logical id, whether SNS delivers the raw message, and the
+   * subscription's filter policy (message attributes), if any.
+   */
+  readonly subscriptions: ReadonlyArray<{ topicLogicalId: string; raw: boolean; filterPolicy?: object }>;
 }
 
 export interface ArchiveStats {
@@ -82,6 +86,7 @@ export function archiveStreamModel(model: StackModel): ArchiveStreamModel | unde
       .map((subscription) => ({
         topicLogicalId: (subscription.properties.TopicArn as { Ref: string }).Ref,
         raw: subscription.properties.RawMessageDelivery === true,
+        filterPolicy: subscription.properties.FilterPolicy as object | undefined,
       })),
   };
 }
@@ -327,12 +332,15 @@ export async function subscribeArchive(
   resources: LocalResources,
   subscribe: (topicArn: string, listener: (delivery: SnsDelivery) => void) => Promise<void>,
 ): Promise<void> {
-  for (const { topicLogicalId, raw } of firehose.options.stream.subscriptions) {
+  for (const { topicLogicalId, raw, filterPolicy } of firehose.options.stream.subscriptions) {
     const topicArn = resources.resolveString(
       { Ref: topicLogicalId },
       `archive subscription ${topicLogicalId}`,
     );
-    await subscribe(topicArn, (delivery) => firehose.accept(raw ? delivery.message : envelopeOf(delivery)));
+    const matches = filterPolicy === undefined ? () => true : compileFilterPolicy(filterPolicy);
+    await subscribe(topicArn, (delivery) => {
+      if (matches({ ...delivery.attributes })) firehose.accept(raw ? delivery.message : envelopeOf(delivery));
+    });
   }
 }
 

@@ -1,6 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { AttributeValue as StreamAttributeValue } from 'aws-lambda';
 import { toMessage } from '../../functions/fan-out/message.js';
+import { REPLAY_ATTRIBUTE } from '../../functions/shared/contracts/message-attributes.js';
 import { readImage } from '../../functions/shared/events/stored-event.js';
 import type { CommonSettings } from '../ops/cli.js';
 import { openCursor } from '../ops/cursor.js';
@@ -8,8 +9,7 @@ import { describeEstimate, estimateScan, scanTable, type TableClient } from '../
 import type { OutgoingMessage, ReplayTarget, Sender } from './targets.js';
 import { type ReplayWindow, windowFilter } from './window.js';
 
-/** The message attribute that marks a replayed message; its value names the replay (its start time). */
-export const REPLAY_ATTRIBUTE = 'replay';
+export { REPLAY_ATTRIBUTE };
 
 export interface ReplayOptions extends CommonSettings {
   readonly tableName: string;
