@@ -1,16 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventKeyFor } from '../../functions/ingest/event-key.js';
 import type { CampaignEventType } from '../../functions/shared/campaign-event-types.js';
 import { METRIC_SERVICES, METRICS } from '../../functions/shared/metrics-catalog.js';
 import { type CampaignEvent, CampaignEventFactory } from '../../local/campaign-simulator/event-factory.js';
 import type { PublishedMessage } from '../../local/sns-stand-in.js';
 import { runCli } from '../../scripts/redrive.js';
-import {
-  type LocalServices,
-  type Pipeline,
-  startTestPipeline,
-  startTestServices,
-} from '../support/pipeline.js';
+import { type Pipeline, pipelinePerTest } from '../support/pipeline.js';
 
 /**
  * The fan-out under SNS faults, on the pipeline the stack describes (its mapping: unlimited retries, no
@@ -18,20 +13,7 @@ import {
  * injected into the SNS stand-in and the stream, never into the handler or the stack's settings.
  */
 describe('fan-out under SNS faults', () => {
-  let services: LocalServices;
-  let pipeline: Pipeline | undefined;
-
-  beforeAll(async () => {
-    services = await startTestServices();
-  });
-  afterAll(async () => {
-    await services?.stop();
-  });
-  afterEach(async () => {
-    await pipeline?.stop();
-    pipeline = undefined;
-    services.sns.reset();
-  });
+  const harness = pipelinePerTest();
 
   const typeOf = (event: CampaignEvent): CampaignEventType =>
     (event.type === 'archived' ? 'archive' : event.type) as CampaignEventType;
@@ -39,10 +21,9 @@ describe('fan-out under SNS faults', () => {
   const bodyOf = (message: PublishedMessage) => JSON.parse(message.message) as { eventKey: string };
 
   async function start(): Promise<Pipeline> {
-    pipeline = await startTestPipeline(services, {
+    return harness.start({
       config: { api: { maxBodyBytes: 2_000_000, maxEventsPerBatch: 1000 } },
     });
-    return pipeline;
   }
 
   async function post(p: Pipeline, events: CampaignEvent[]): Promise<void> {
@@ -56,7 +37,7 @@ describe('fan-out under SNS faults', () => {
   function publishCounts(p: Pipeline): Map<string, number> {
     const eventTopics = new Set(Object.values(p.topicArns));
     const counts = new Map<string, number>();
-    for (const message of services.sns.published) {
+    for (const message of harness.services.sns.published) {
       if (!eventTopics.has(message.topicArn)) continue;
       const key = bodyOf(message).eventKey;
       counts.set(key, (counts.get(key) ?? 0) + 1);
@@ -77,7 +58,7 @@ describe('fan-out under SNS faults', () => {
   function queueMessages(p: Pipeline, logicalIdPrefix: string) {
     const [, queue] = [...p.provisioned.queues].find(([id]) => id.startsWith(logicalIdPrefix)) ?? [];
     if (queue === undefined) throw new Error(`no queue ${logicalIdPrefix}`);
-    return services.sqs.messages(queue.url);
+    return harness.services.sqs.messages(queue.url);
   }
 
   /** Every event published, and the messages per event. */
@@ -126,7 +107,9 @@ describe('fan-out under SNS faults', () => {
     expect(queueMessages(p, 'FanOutParkedEvents')).toEqual([]);
     expect(p.driver.onFailureMessages).toEqual([]);
     // SNS really refused: requests were answered 503 while the events waited.
-    expect(services.sns.requests.filter((request) => request.status === 503).length).toBeGreaterThan(0);
+    expect(harness.services.sns.requests.filter((request) => request.status === 503).length).toBeGreaterThan(
+      0,
+    );
   });
 
   it('holds records nearing the stream retention while SNS is out, then publishes them from the held queue', async () => {

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventKeyFor } from '../../functions/ingest/event-key.js';
 import type { CampaignEventType } from '../../functions/shared/campaign-event-types.js';
 import { type CampaignEvent, CampaignEventFactory } from '../../local/campaign-simulator/event-factory.js';
@@ -9,6 +9,7 @@ import type { PublishedMessage } from '../../local/sns-stand-in.js';
 import {
   type LocalServices,
   type Pipeline,
+  pipelinePerTest,
   startTestPipeline,
   startTestServices,
 } from '../support/pipeline.js';
@@ -35,24 +36,10 @@ function publishCounts(services: LocalServices): Map<string, number> {
 }
 
 describe('pipeline fault hooks', () => {
-  let services: LocalServices;
-  let pipeline: Pipeline | undefined;
-
-  beforeAll(async () => {
-    services = await startTestServices();
-  });
-  afterAll(async () => {
-    await services?.stop();
-  });
-  afterEach(async () => {
-    await pipeline?.stop();
-    pipeline = undefined;
-    services.sns.reset();
-  });
+  const harness = pipelinePerTest();
 
   const start = async (options: Parameters<typeof startTestPipeline>[1] = {}) => {
-    pipeline = await startTestPipeline(services, options);
-    return pipeline;
+    return harness.start(options);
   };
 
   it('a deferred fan-out leaves stored events unpublished until it is started', async () => {
@@ -61,11 +48,11 @@ describe('pipeline fault hooks', () => {
     expect((await p.post(batch)).status).toBe(200);
     expect(await p.items()).toHaveLength(12);
     expect(() => p.driver).toThrow(/not been started/);
-    expect(services.sns.published).toEqual([]);
+    expect(harness.services.sns.published).toEqual([]);
 
     p.startFanOut();
     await p.waitUntilIdle();
-    expect([...publishCounts(services).keys()].sort()).toEqual(batch.map(keyOf).sort());
+    expect([...publishCounts(harness.services).keys()].sort()).toEqual(batch.map(keyOf).sort());
   });
 
   it('transient SNS refusals are retried until every event is out, none parked; the count is kept', async () => {
@@ -77,7 +64,7 @@ describe('pipeline fault hooks', () => {
 
     expect(p.faults.sns.refused.transient).toBeGreaterThan(0);
     expect(p.driver.parked).toEqual([]);
-    expect(new Set(publishCounts(services).keys())).toEqual(new Set(batch.map(keyOf)));
+    expect(new Set(publishCounts(harness.services).keys())).toEqual(new Set(batch.map(keyOf)));
   });
 
   it('an SNS outage delays publishing without losing an event; requests meanwhile get 503', async () => {
@@ -87,12 +74,12 @@ describe('pipeline fault hooks', () => {
     expect((await p.post(batch)).status).toBe(200);
     await p.waitUntilIdle();
 
-    expect(services.sns.requests.some((request) => request.status === 503)).toBe(true);
+    expect(harness.services.sns.requests.some((request) => request.status === 503)).toBe(true);
     expect(p.driver.parked).toEqual([]);
-    expect(new Set(publishCounts(services).keys())).toEqual(new Set(batch.map(keyOf)));
+    expect(new Set(publishCounts(harness.services).keys())).toEqual(new Set(batch.map(keyOf)));
   });
 
-  it('a poisoned event is parked in the dead-letter queue; every other one is published', async () => {
+  it('a poisoned event is refused by SNS every time: the fan-out parks it alone; every other one is published', async () => {
     const p = await start();
     const batch = factory(204).batch(15);
     const poison = keyOf(batch[6] as CampaignEvent);
@@ -101,20 +88,20 @@ describe('pipeline fault hooks', () => {
     await p.waitUntilIdle();
 
     expect(p.faults.sns.refused.poison).toBeGreaterThan(0);
-    expect(p.driver.parked.map((record) => record.dynamodb?.Keys?.eventKey?.S)).toContain(poison);
-    const [queue] = [...p.provisioned.queues.values()].filter(
-      (candidate) => services.sqs.messages(candidate.url).length > 0,
+    expect(p.driver.onFailureMessages).toEqual([]);
+    const holding = [...p.provisioned.queues.values()].flatMap((queue) =>
+      harness.services.sqs.messages(queue.url).map((message) => JSON.parse(message.body).eventKey),
     );
-    expect(queue, 'a dead-letter queue holds the on-failure record').toBeDefined();
-    const published = publishCounts(services);
+    expect(holding, 'only the poison is in a queue (the parked events)').toEqual([poison]);
+    const published = publishCounts(harness.services);
     expect(published.has(poison)).toBe(false);
-    for (const key of batch.map(keyOf).filter((key) => key !== poison)) expect(published.has(key)).toBe(true);
+    for (const key of batch.map(keyOf).filter((key) => key !== poison)) expect(published.get(key)).toBe(1);
 
     p.faults.sns.clear();
     const next = factory(205).batch(3);
     expect((await p.post(next)).status).toBe(200);
     await p.waitUntilIdle();
-    for (const key of next.map(keyOf)) expect(publishCounts(services).get(key)).toBe(1);
+    for (const key of next.map(keyOf)) expect(publishCounts(harness.services).get(key)).toBe(1);
   });
 
   it('DynamoDB refused is a 503 with nothing stored; restored, the same batch is stored', async () => {

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventKeyFor, quarantineKeyFor } from '../../functions/ingest/event-key.js';
 import type { CampaignEventType } from '../../functions/shared/campaign-event-types.js';
 import { type CampaignEvent, CampaignEventFactory } from '../../local/campaign-simulator/event-factory.js';
@@ -15,12 +15,7 @@ import {
   stackAnswers,
   writeCdkJson,
 } from '../support/operations.js';
-import {
-  type LocalServices,
-  type Pipeline,
-  startTestPipeline,
-  startTestServices,
-} from '../support/pipeline.js';
+import { pipelinePerTest } from '../support/pipeline.js';
 
 /**
  * `npm run quarantine` on the pipeline the stack describes: events quarantined by the real ingest under
@@ -30,20 +25,7 @@ import {
  * requeue publish nothing again.
  */
 describe('quarantine requeue', () => {
-  let services: LocalServices;
-  let pipeline: Pipeline | undefined;
-
-  beforeAll(async () => {
-    services = await startTestServices();
-  });
-  afterAll(async () => {
-    await services?.stop();
-  });
-  afterEach(async () => {
-    await pipeline?.stop();
-    pipeline = undefined;
-    services.sns.reset();
-  });
+  const harness = pipelinePerTest();
 
   const STRICT = {
     eventTypes: ['sent', 'open', 'click'] as CampaignEventType[],
@@ -63,8 +45,7 @@ describe('quarantine requeue', () => {
   }
 
   it('promotes exactly what the relaxed settings accept, each published once, and stays idempotent', async () => {
-    const strict = await startTestPipeline(services, { config: STRICT });
-    pipeline = strict;
+    const strict = await harness.start({ config: STRICT });
     const e = events();
     const early = e.withoutDevice[0] as CampaignEvent;
     const batch = [...e.withDevice, ...e.withoutDevice, e.large, ...e.bounces, ...e.sent, ...e.invalid];
@@ -83,23 +64,22 @@ describe('quarantine requeue', () => {
 
     // The relaxed configuration is deployed (same stack: same table, a bounce topic now).
     await strict.stop();
-    const p = await startTestPipeline(services, {
+    const p = await harness.start({
       config: { ...RELAXED, stackName: strict.config.stackName },
     });
-    pipeline = p;
     // A deploy keeps the stack's generated endpoint key (the local provisioning makes a new one).
-    await services.putSecret(p.provisioned.endpointKeySecretName, {
+    await harness.services.putSecret(p.provisioned.endpointKeySecretName, {
       current: strict.endpointKey,
       previous: '',
     });
     const post = (body: unknown) => p.post(body, { key: strict.endpointKey });
     await p.waitUntilIdle();
     // Campaign redelivers one of the events before the requeue: the relaxed ingest accepts it (published once).
-    const baseline = services.sns.published.length;
+    const baseline = harness.services.sns.published.length;
     expect(await post([early])).toMatchObject({ status: 200, body: { accepted: 1 } });
     await p.waitUntilIdle();
-    expect(services.sns.published).toHaveLength(baseline + 1);
-    const live = services.sns.published.length;
+    expect(harness.services.sns.published).toHaveLength(baseline + 1);
+    const live = harness.services.sns.published.length;
 
     const relaxed = writeCdkJson(RELAXED);
     const args = [
@@ -122,14 +102,14 @@ describe('quarantine requeue', () => {
     expect(dry.output).toContain('5 still quarantined');
     expect(dry.output).toMatch(/write units it would take about \d+/);
     await p.waitUntilIdle();
-    expect(services.sns.published).toHaveLength(live);
+    expect(harness.services.sns.published).toHaveLength(live);
     expect((await p.items()).filter((item) => item.status === 'quarantined')).toHaveLength(14);
 
     const real = await runOperation(runCli, 'requeue', ...args, '--yes');
     expect(real.code, real.output).toBe(0);
     expect(real.output).toContain('8 promoted (each published once by the fan-out), 1 already accepted');
     await p.waitUntilIdle();
-    const requeued = services.sns.published.slice(live);
+    const requeued = harness.services.sns.published.slice(live);
     expect(requeued.map((message) => bodyOf(message).eventKey).sort()).toEqual(expectedKeys);
     for (const message of requeued) {
       expect(message.topicArn).toBe(p.topicArns[bodyOf(message).eventType]);
@@ -146,13 +126,13 @@ describe('quarantine requeue', () => {
     // nothing is published again; a second requeue finds nothing more to promote.
     expect(await post(batch)).toMatchObject({ status: 200, body: { accepted: 17, quarantined: 5 } });
     await p.waitUntilIdle();
-    expect(services.sns.published).toHaveLength(live + 8);
+    expect(harness.services.sns.published).toHaveLength(live + 8);
     const again = await runOperation(runCli, 'requeue', ...args, '--yes');
     expect(again.code, again.output).toBe(0);
     expect(again.output).toContain('0 promoted');
     expect(again.output).toContain('5 still quarantined');
     await p.waitUntilIdle();
-    expect(services.sns.published).toHaveLength(live + 8);
+    expect(harness.services.sns.published).toHaveLength(live + 8);
   });
 
   it('resumes from its cursor after losing the connection mid-scan, publishing each event once', async () => {
@@ -160,13 +140,12 @@ describe('quarantine requeue', () => {
       eventTypes: ['sent', 'open'] as CampaignEventType[],
       payload: { requiredFields: { open: ['deviceType'] } },
     };
-    const p = await startTestPipeline(services, { config });
-    pipeline = p;
+    const p = await harness.start({ config });
     const factory = new CampaignEventFactory({ seed: 1104, clientId: 100001 });
     const opens = Array.from({ length: 12 }, () => factory.event('open'));
     expect(await p.post(opens)).toMatchObject({ status: 200, body: { quarantined: 12 } });
     await p.waitUntilIdle();
-    const live = services.sns.published.length;
+    const live = harness.services.sns.published.length;
 
     const cursor = path.join(mkdtempSync(path.join(tmpdir(), 'requeue-')), 'cursor.json');
     const relaxed = writeCdkJson({ eventTypes: config.eventTypes, payload: {} });
@@ -207,20 +186,19 @@ describe('quarantine requeue', () => {
     expect(resumed.output).toContain('12 promoted');
     expect(existsSync(cursor)).toBe(false);
     await p.waitUntilIdle();
-    const keys = services.sns.published.slice(live).map((message) => bodyOf(message).eventKey);
+    const keys = harness.services.sns.published.slice(live).map((message) => bodyOf(message).eventKey);
     expect(keys.sort()).toEqual(opens.map((event) => eventKeyFor('open', event)).sort());
   });
 
   it('with --stack reads the deployed settings, and promotes no event whose type has no topic yet', async () => {
-    const p = await startTestPipeline(services, { config: STRICT });
-    pipeline = p;
+    const p = await harness.start({ config: STRICT });
     const e = events();
     expect(await p.post([...e.withoutDevice, ...e.bounces])).toMatchObject({
       status: 200,
       body: { quarantined: 8 },
     });
     await p.waitUntilIdle();
-    const live = services.sns.published.length;
+    const live = harness.services.sns.published.length;
     const cloudFormation = stackAnswers(p) as unknown as StackClient;
     const run = (...args: string[]) => {
       const lines: string[] = [];
@@ -254,7 +232,7 @@ describe('quarantine requeue', () => {
     expect(early.output).toContain('the stack has no topic for bounce yet (deploy the configuration first)');
     expect(early.output).toContain('3 failed');
     await p.waitUntilIdle();
-    expect(services.sns.published.slice(live).map((message) => bodyOf(message).eventType)).toEqual(
+    expect(harness.services.sns.published.slice(live).map((message) => bodyOf(message).eventType)).toEqual(
       Array(5).fill('open'),
     );
     expect((await p.items()).filter((item) => item.status === 'quarantined')).toHaveLength(3);

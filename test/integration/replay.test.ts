@@ -2,18 +2,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CampaignEventFactory } from '../../local/campaign-simulator/event-factory.js';
 import type { ArchiveFirehose } from '../../local/pipeline/archive-firehose.js';
 import type { PublishedMessage } from '../../local/sns-stand-in.js';
 import { runCli } from '../../scripts/replay.js';
 import { bodyOf, runOperation, runWithStack } from '../support/operations.js';
-import {
-  type LocalServices,
-  type Pipeline,
-  startTestPipeline,
-  startTestServices,
-} from '../support/pipeline.js';
+import { pipelinePerTest } from '../support/pipeline.js';
 
 /**
  * `npm run replay` on the pipeline the stack describes: two batches stored by the real ingest and
@@ -22,27 +17,13 @@ import {
  * message carries the `replay` attribute, and its body is the first delivery's, byte for byte.
  */
 describe('replay of a time window', () => {
-  let services: LocalServices;
-  let pipeline: Pipeline | undefined;
-
-  beforeAll(async () => {
-    services = await startTestServices();
-  });
-  afterAll(async () => {
-    await services?.stop();
-  });
-  afterEach(async () => {
-    await pipeline?.stop();
-    pipeline = undefined;
-    services.sns.reset();
-  });
+  const harness = pipelinePerTest();
 
   async function twoBatches() {
-    const p = await startTestPipeline(services, {
+    const p = await harness.start({
       config: { eventTypes: ['sent', 'open', 'bounce'], archive: { enabled: true } },
       archive: { dir: mkdtempSync(path.join(tmpdir(), 'replay-archive-')), flushIntervalMs: 0 },
     });
-    pipeline = p;
     const factory = new CampaignEventFactory({ seed: 1103, clientId: 100001 });
     const from = new Date().toISOString();
     const first = factory.batch(15, ['sent', 'open', 'bounce']);
@@ -53,7 +34,7 @@ describe('replay of a time window', () => {
     await sleep(5);
     expect((await p.post(factory.batch(10, ['sent', 'open', 'bounce']))).status).toBe(200);
     await p.waitUntilIdle();
-    const live = [...services.sns.published];
+    const live = [...harness.services.sns.published];
     expect(live).toHaveLength(25);
     const firstKeys = new Set(live.slice(0, 15).map((message) => bodyOf(message).eventKey));
     const args = [
@@ -75,13 +56,13 @@ describe('replay of a time window', () => {
   it("reaches only the chosen subscriber's queue, marked replay, with the first delivery's bodies", async () => {
     const { live, firstKeys, args } = await twoBatches();
     const queueName = `replay-target-${process.pid}`;
-    const queueUrl = services.sqs.createQueue(queueName);
-    const queueArn = `arn:aws:sqs:${services.region}:${services.sqs.accountId}:${queueName}`;
+    const queueUrl = harness.services.sqs.createQueue(queueName);
+    const queueArn = `arn:aws:sqs:${harness.services.region}:${harness.services.sqs.accountId}:${queueName}`;
 
     const dry = await runOperation(runCli, ...args, '--types', 'open,bounce', '--target-queue', queueArn);
     expect(dry.code, dry.output).toBe(0);
     expect(dry.output).toMatch(/Scan of .*read unit/);
-    expect(services.sqs.messages(queueUrl)).toEqual([]);
+    expect(harness.services.sqs.messages(queueUrl)).toEqual([]);
 
     const real = await runOperation(
       runCli,
@@ -95,9 +76,9 @@ describe('replay of a time window', () => {
       '--yes',
     );
     expect(real.code, real.output).toBe(0);
-    expect(services.sns.published).toHaveLength(live.length);
+    expect(harness.services.sns.published).toHaveLength(live.length);
     const expected = live.filter((m) => firstKeys.has(bodyOf(m).eventKey) && bodyOf(m).eventType !== 'sent');
-    const delivered = services.sqs.messages(queueUrl).map((message) => JSON.parse(message.body));
+    const delivered = harness.services.sqs.messages(queueUrl).map((message) => JSON.parse(message.body));
     expect(delivered).toHaveLength(expected.length);
     const byKey = liveByKey(live);
     for (const envelope of delivered) {
@@ -129,7 +110,7 @@ describe('replay of a time window', () => {
     expect(dry.code, dry.output).toBe(0);
     expect(dry.output).toContain('15 accepted event(s) received');
     await p.waitUntilIdle();
-    expect(services.sns.published).toHaveLength(live.length);
+    expect(harness.services.sns.published).toHaveLength(live.length);
 
     // The topics from the stack's outputs this time (--stack), not --topic-arns.
     const real = await runWithStack(
@@ -144,7 +125,7 @@ describe('replay of a time window', () => {
     );
     expect(real.code, real.output).toBe(0);
     await p.waitUntilIdle();
-    const replayed = services.sns.published.slice(live.length);
+    const replayed = harness.services.sns.published.slice(live.length);
     expect(replayed.map((message) => bodyOf(message).eventKey).sort()).toEqual([...firstKeys].sort());
     const byKey = liveByKey(live);
     for (const message of replayed) {

@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, vi } from 'vitest';
 import { type Config, type ConfigInput, parseConfig } from '../../infra/config.js';
 import { assemblePipeline, type Pipeline, type PipelineOptions } from '../../local/pipeline/assemble.js';
 import { type LocalServices, startLocalServices } from '../../local/pipeline/services.js';
@@ -82,6 +82,42 @@ export function startTestPipeline(
     region: services.region,
     freshModules: () => vi.resetModules(),
   });
+}
+
+/**
+ * The hooks most pipeline test files share: the file's services, started once, and one pipeline per test
+ * (`start`), stopped after its test, with the SNS stand-in's record cleared for the next one.
+ */
+export function pipelinePerTest(): {
+  readonly services: LocalServices;
+  start(options?: TestPipelineOptions): Promise<Pipeline>;
+} {
+  let services: LocalServices | undefined;
+  let pipeline: Pipeline | undefined;
+  beforeAll(async () => {
+    services = await startTestServices();
+  });
+  afterAll(async () => {
+    await services?.stop();
+  });
+  afterEach(async () => {
+    await pipeline?.stop();
+    pipeline = undefined;
+    services?.sns.reset();
+  });
+  const started = (): LocalServices => {
+    if (services === undefined) throw new Error('pipelinePerTest: the services start in beforeAll');
+    return services;
+  };
+  return {
+    get services() {
+      return started();
+    },
+    async start(options = {}) {
+      pipeline = await startTestPipeline(started(), options);
+      return pipeline;
+    },
+  };
 }
 
 /** The stack's model for the test configuration (no services). */
