@@ -5,7 +5,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { createPublisher } from '../functions/shared/publisher.js';
+import { createPublisher } from '../functions/fan-out/publisher.js';
 import { createDeadLetterQueue } from './redrive/dead-letter-queue.js';
 import { replayParkedEvents } from './redrive/parked-events.js';
 import { type RedriveClients, type RedriveSettings, runRedrive } from './redrive/run.js';

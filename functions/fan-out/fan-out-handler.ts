@@ -8,11 +8,11 @@ import middy from '@middy/core';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { CampaignEventType } from '../shared/campaign-event-types.js';
 import { failInvocation } from '../shared/error-policy.js';
-import type { Publisher } from '../shared/publisher.js';
 import type { BackoffPolicy, RetryClock } from './backoff.js';
 import { fanOut, type RecordFailure } from './fan-out.js';
 import { publishFanOutMetrics } from './fan-out-metrics.js';
 import { publishHeldEvents } from './held-events.js';
+import type { Publisher } from './publisher.js';
 import type { SetAside } from './set-aside.js';
 
 export interface FanOutHandlerDeps {

@@ -1,10 +1,10 @@
 import type { AttributeValue, DynamoDBBatchItemFailure, DynamoDBRecord } from 'aws-lambda';
 import type { CampaignEventType } from '../shared/campaign-event-types.js';
 import { readImage } from '../shared/events/stored-event.js';
-import { type MessageToPublish, type Publisher, packBatches } from '../shared/publisher.js';
 import { type BackoffPolicy, DEFAULT_BACKOFF, type RetryClock, SYSTEM_CLOCK } from './backoff.js';
 import { toMessage } from './message.js';
 import { publishWithRetry, type RetriedOutcome } from './publish-with-retry.js';
+import { type MessageToPublish, type Publisher, packBatches } from './publisher.js';
 import type { SetAside, SetAsideRecord } from './set-aside.js';
 
 /**

@@ -3,8 +3,8 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { readEnvironment } from '../shared/contracts/env.js';
 import { FAN_OUT_ENV } from '../shared/contracts/environment.js';
 import { createObservability, traced } from '../shared/observability.js';
-import { createPublisher } from '../shared/publisher.js';
 import { createFanOutHandler } from './fan-out-handler.js';
+import { createPublisher } from './publisher.js';
 import { queueSetAside } from './set-aside.js';
 
 const { topicArns, parkedEventsQueueUrl, heldEventsQueueUrl, holdAfterSeconds } =

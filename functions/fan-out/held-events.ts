@@ -1,9 +1,9 @@
 import type { SQSBatchItemFailure, SQSRecord } from 'aws-lambda';
 import { type CampaignEventType, isCampaignEventType } from '../shared/campaign-event-types.js';
-import type { MessageToPublish, Publisher } from '../shared/publisher.js';
 import { type BackoffPolicy, DEFAULT_BACKOFF, type RetryClock, SYSTEM_CLOCK } from './backoff.js';
 import type { RecordFailure } from './fan-out.js';
 import { publishWithRetry } from './publish-with-retry.js';
+import type { MessageToPublish, Publisher } from './publisher.js';
 import { parseSetAside, type SetAside, type SetAsideRecord } from './set-aside.js';
 
 /**

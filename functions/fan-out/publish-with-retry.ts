@@ -1,6 +1,6 @@
-import type { MessageToPublish, Publisher, PublishFailure } from '../shared/publisher.js';
 import { type BackoffPolicy, type RetryClock, waitForRetry } from './backoff.js';
 import { publishFailureKind } from './publish-errors.js';
+import type { MessageToPublish, Publisher, PublishFailure } from './publisher.js';
 
 export interface RetryBudget {
   /** Epoch ms after which no retry starts (the invocation's time budget). */

@@ -1,8 +1,8 @@
 import { toMessage } from '../../functions/fan-out/message.js';
+import type { MessageToPublish, Publisher } from '../../functions/fan-out/publisher.js';
 import { parseSetAside, type SetAsideRecord } from '../../functions/fan-out/set-aside.js';
 import { type CampaignEventType, isCampaignEventType } from '../../functions/shared/campaign-event-types.js';
 import { readImage } from '../../functions/shared/events/stored-event.js';
-import type { MessageToPublish, Publisher } from '../../functions/shared/publisher.js';
 import { type DeadLetterMessage, type DeadLetterQueue, RECEIVE_LIMIT } from './dead-letter-queue.js';
 
 /**

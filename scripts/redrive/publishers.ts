@@ -1,11 +1,11 @@
-import type { CampaignEventType } from '../../functions/shared/campaign-event-types.js';
 import {
   messageBytes,
   PUBLISH_BATCH_MAX_BYTES,
   type Publisher,
   type PublishFailure,
   packBatches,
-} from '../../functions/shared/publisher.js';
+} from '../../functions/fan-out/publisher.js';
+import type { CampaignEventType } from '../../functions/shared/campaign-event-types.js';
 
 /** One message a publisher accepted: the topic and the event it carries. */
 export interface PublishedEventRef {

@@ -1,6 +1,6 @@
 import { fanOut, type RecordFailure } from '../../functions/fan-out/fan-out.js';
+import type { Publisher } from '../../functions/fan-out/publisher.js';
 import type { CampaignEventType } from '../../functions/shared/campaign-event-types.js';
-import type { Publisher } from '../../functions/shared/publisher.js';
 import type { StreamBatchInfo } from './on-failure-record.js';
 import { type PublishedEventRef, trackPublished } from './publishers.js';
 import { readStreamBatch, type StreamsClient } from './stream-batch.js';

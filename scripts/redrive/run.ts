@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createPublisher, type PublishBatchClient } from '../../functions/shared/publisher.js';
+import { createPublisher, type PublishBatchClient } from '../../functions/fan-out/publisher.js';
 import {
   createDeadLetterQueue,
   type DeadLetterMessage,

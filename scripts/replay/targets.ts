@@ -6,12 +6,12 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { CampaignEventType } from '../../functions/shared/campaign-event-types.js';
 import {
   createPublisher,
   type PublishBatchClient,
   type Publisher,
-} from '../../functions/shared/publisher.js';
+} from '../../functions/fan-out/publisher.js';
+import type { CampaignEventType } from '../../functions/shared/campaign-event-types.js';
 import type { RateLimiter } from '../ops/rate.js';
 
 /**

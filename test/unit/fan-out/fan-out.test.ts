@@ -1,9 +1,9 @@
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { fanOut } from '../../../functions/fan-out/fan-out.js';
+import type { MessageToPublish, Publisher, PublishOutcome } from '../../../functions/fan-out/publisher.js';
 import type { SetAsideRecord } from '../../../functions/fan-out/set-aside.js';
 import type { CampaignEventType } from '../../../functions/shared/campaign-event-types.js';
-import type { MessageToPublish, Publisher, PublishOutcome } from '../../../functions/shared/publisher.js';
 import { CampaignEventFactory } from '../../../local/campaign-simulator/event-factory.js';
 import { storedItem } from '../../support/stored-events.js';
 

@@ -8,7 +8,7 @@ import {
 } from '../../../functions/fan-out/backoff.js';
 import { publishFailureKind } from '../../../functions/fan-out/publish-errors.js';
 import { publishWithRetry } from '../../../functions/fan-out/publish-with-retry.js';
-import type { MessageToPublish, Publisher, PublishFailure } from '../../../functions/shared/publisher.js';
+import type { MessageToPublish, Publisher, PublishFailure } from '../../../functions/fan-out/publisher.js';
 
 /** A clock that only moves when the code under test sleeps. */
 function fakeClock(random: () => number = () => 0.5): RetryClock & { slept: number[] } {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MessageToPublish, Publisher } from '../../../functions/shared/publisher.js';
+import type { MessageToPublish, Publisher } from '../../../functions/fan-out/publisher.js';
 import { createDryRunPublisher, trackPublished } from '../../../scripts/redrive/publishers.js';
 
 const message = (id: string, eventType: string, eventKey: string, padding = 0): MessageToPublish => ({

@@ -4,7 +4,7 @@ import {
   type PublishBatchCommandOutput,
   type PublishBatchRequestEntry,
 } from '@aws-sdk/client-sns';
-import { forEachConcurrently } from './batching.js';
+import { forEachConcurrently } from '../shared/batching.js';
 
 /** PublishBatch's limits: entries per call, and bytes per call (messages and attributes together). */
 export const PUBLISH_BATCH_LIMIT = 10;

@@ -10,7 +10,7 @@ import {
   messageBytes,
   PUBLISH_BATCH_MAX_BYTES,
   packBatches,
-} from '../../../functions/shared/publisher.js';
+} from '../../../functions/fan-out/publisher.js';
 
 const TOPIC = 'arn:aws:sns:eu-central-1:000000000000:open';
 
