@@ -8,6 +8,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { CampaignEventType } from '../functions/shared/campaign-event-types.js';
+import { PARKED_EVENTS_QUEUE_NAME } from '../functions/shared/contracts/parked-events-log.js';
 import { type Config, type ConfigInput, parseConfig } from './config.js';
 import { Alerting } from './constructs/alerting.js';
 import { Archive } from './constructs/archive.js';
@@ -210,6 +211,7 @@ export class CampaignEvents extends Construct {
     const { config } = this;
     return new Alerting(this, 'Alerting', {
       alertsTopic: existingAlertsTopic,
+      parkedEventsLogGroup: this.fanOutFunction.logGroup,
       metricsNamespace: config.metricsNamespace,
       emails: config.alerts.emails,
       emailMinSeverity: config.alerts.emailMinSeverity,
@@ -274,7 +276,7 @@ export class CampaignEvents extends Construct {
           '`npm run redrive -- --stack <stack name>` (dry run), then with --yes (docs/REPLAY.md).',
       },
       {
-        name: 'parked-events',
+        name: PARKED_EVENTS_QUEUE_NAME,
         queue: this.parkedEventsQueue,
         meaning:
           'The fan-out parked events it can never publish as they are (SNS called them invalid, no topic for their type, an unreadable item); every other event flowed. Subscribers lack these.',

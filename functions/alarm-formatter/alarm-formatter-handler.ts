@@ -8,11 +8,12 @@ import middy from '@middy/core';
 import type { SNSEvent } from 'aws-lambda';
 import { failInvocation } from '../shared/error-policy.js';
 import { METRICS } from '../shared/metrics-catalog.js';
-import { formatAlarms, type Publish } from './format-alarms.js';
+import { type FormatAlarmsDeps, formatAlarms, type Publish } from './format-alarms.js';
 
 export interface AlarmFormatterDeps {
   readonly alertsTopicArn: string;
   readonly publish: Publish;
+  readonly parkedEventsLog?: FormatAlarmsDeps['parkedEventsLog'];
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly tracer: Tracer;

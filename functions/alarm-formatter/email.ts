@@ -25,6 +25,7 @@ function emailBody(alert: Alert): string {
   if (alert.firstAction) lines.push(`First action: ${alert.firstAction}`);
   if (alert.meaning || alert.firstAction) lines.push('');
   if (alert.reason) lines.push(`Why: ${alert.reason}`);
+  if (alert.details) lines.push(...alert.details.split('\n'));
   lines.push(`When: ${alert.occurredAt}`);
   if (alert.alarmName) lines.push(`Alarm: ${alert.alarmName}`);
   const where = [alert.region, alert.accountId ? `account ${alert.accountId}` : undefined].filter(Boolean);

@@ -7,6 +7,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { CampaignEventType } from '../shared/campaign-event-types.js';
+import { RECORD_PARKED_LOG_MESSAGE } from '../shared/contracts/parked-events-log.js';
 import { failInvocation } from '../shared/error-policy.js';
 import type { BackoffPolicy, RetryClock } from './backoff.js';
 import { fanOut, type RecordFailure } from './fan-out.js';
@@ -124,7 +125,7 @@ function logRecords(
   },
 ): void {
   const lines = [
-    ['Record parked: it cannot be published as it is (redrive after the fix)', result.parked],
+    [RECORD_PARKED_LOG_MESSAGE, result.parked],
     [
       'Record held: SNS still failing near the stream retention; published from the held-events queue',
       result.held,

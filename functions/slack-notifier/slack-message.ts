@@ -64,6 +64,7 @@ export function toSlackMessage(alert: Alert): SlackMessage {
   const summary: string[] = [];
   if (alert.meaning) summary.push(`*What it means:* ${escapeMrkdwn(alert.meaning)}`);
   if (alert.reason) summary.push(`*Why:* ${escapeMrkdwn(alert.reason)}`);
+  if (alert.details) summary.push(escapeMrkdwn(alert.details));
   if (summary.length > 0) {
     blocks.push({ type: 'section', text: mrkdwn(summary.join('\n'), SLACK_LIMITS.sectionText) });
   }

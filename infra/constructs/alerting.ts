@@ -5,6 +5,7 @@ import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -72,6 +73,12 @@ export interface AlertingProps {
    * @default a new topic `<namePrefix>-alerts`, encrypted with `encryptionKey`
    */
   readonly alertsTopic?: sns.ITopic;
+  /**
+   * The fan-out's log group: the formatter reads its `Record parked` lines (FilterLogEvents, on this log
+   * group only) to name the parked events in the parked-events alarm's alert.
+   * @default the alert does not name them
+   */
+  readonly parkedEventsLogGroup?: logs.ILogGroup;
   /** @default 30 */
   readonly logRetentionDays?: number;
   /**
@@ -148,6 +155,7 @@ export class Alerting extends Construct implements AlarmRouter {
       timeout: Duration.seconds(30),
     });
     setEnvironment(this.alarmFormatter, ENV.alertsTopicArn, this.alertsTopic.topicArn);
+    this.letFormatterReadParkedEvents(props.parkedEventsLogGroup);
     this.alarmFormatter.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.alertsTopic.topicArn] }),
     );
@@ -181,6 +189,15 @@ export class Alerting extends Construct implements AlarmRouter {
   routeAlarm(alarm: cloudwatch.Alarm): void {
     alarm.addAlarmAction(this.alarmAction);
     alarm.addOkAction(this.alarmAction);
+  }
+
+  /** The formatter may search the fan-out's log group, and no other, for its `Record parked` lines. */
+  private letFormatterReadParkedEvents(logGroup: logs.ILogGroup | undefined): void {
+    setEnvironment(this.alarmFormatter, ENV.parkedEventsLogGroup, logGroup?.logGroupName);
+    if (logGroup === undefined) return;
+    this.alarmFormatter.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['logs:FilterLogEvents'], resources: [logGroup.logGroupArn] }),
+    );
   }
 
   /** Every alarm this construct created. */

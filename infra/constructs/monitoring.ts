@@ -5,6 +5,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { deadLetterQueueAlarmSlug } from '../../functions/shared/alerts/alarm-identity.js';
 import type { AlertSeverity } from '../../functions/shared/alerts/severity.js';
 import type { CampaignEventType } from '../../functions/shared/campaign-event-types.js';
 import { METRIC_SERVICES, METRICS } from '../../functions/shared/metrics-catalog.js';
@@ -263,7 +264,7 @@ export class Monitoring extends Construct {
   private deadLetterAlarm(watched: WatchedQueue): void {
     this.alarm(
       {
-        slug: `dlq-${watched.name}`,
+        slug: deadLetterQueueAlarmSlug(watched.name),
         severity: watched.severity ?? 'critical',
         title: `Messages in the ${watched.name} dead-letter queue`,
         meaning:

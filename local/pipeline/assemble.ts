@@ -5,6 +5,7 @@ import { fromAttributeMap } from '../../functions/shared/events/attribute-values
 import type { Config } from '../../infra/config.js';
 import type { ApiGatewayAdapter } from '../api-gateway-adapter.js';
 import { createLambdaContext } from '../lambda-context.js';
+import { type LogsStandIn, startLogsStandIn } from '../logs-stand-in.js';
 import type { StreamDriver } from '../stream-driver.js';
 import { sendForWireJson } from '../wire-json.js';
 import { type RenderedEmail, wireAlertPath } from './alert-path.js';
@@ -106,6 +107,8 @@ export interface Pipeline {
   readonly counters: PipelineCounters;
   readonly metrics: MetricStore;
   readonly serviceMetrics: ServiceMetrics;
+  /** CloudWatch Logs: each function's log lines in its log group (the alarm formatter reads the fan-out's). */
+  readonly logs: LogsStandIn;
   /** What each event topic delivered to the pipeline's own subscriber, per type. */
   readonly published: ReadonlyMap<CampaignEventType, TopicMessage[]>;
   /** The archive delivery stream's stand-in (archive.enabled), writing Parquet to a local folder. */
@@ -207,6 +210,7 @@ interface Parts {
   readonly counters: PipelineCounters;
   readonly metrics: MetricStore;
   readonly serviceMetrics: ServiceMetrics;
+  readonly logs: LogsStandIn;
   readonly published: ReadonlyMap<CampaignEventType, TopicMessage[]>;
   readonly archive: ArchiveFirehose | undefined;
   readonly newContext: (key: LocalFunctionKey) => Context;
@@ -263,7 +267,12 @@ async function provisionAndLoad(
     slackWebhookUrl: slack.webhookUrl,
     countKeptItems: options.dataDir !== undefined,
   });
-  const observed = observe(model, provisioned, options);
+  // Per pipeline: its log groups are its functions'.
+  const logs = await startLogsStandIn();
+  cleanups.push(() => logs.stop());
+  for (const logGroup of provisioned.logGroups.values()) logs.createLogGroup(logGroup);
+  env.set('AWS_ENDPOINT_URL_CLOUDWATCH_LOGS', logs.endpoint);
+  const observed = observe(model, provisioned, logs, options);
   const handlers = await loadHandlers({
     models: model.functions,
     resources: provisioned.resources,
@@ -335,8 +344,13 @@ async function startSubscribers(
   return { published, archive, emails };
 }
 
-/** The pipeline's counters, metrics (CloudWatch stand-in) and the handlers' log sink. */
-function observe(model: StackModel, provisioned: ProvisionedResources, options: PipelineOptions) {
+/** The pipeline's counters, metrics (CloudWatch stand-in) and the handlers' log sink (into their log groups). */
+function observe(
+  model: StackModel,
+  provisioned: ProvisionedResources,
+  logs: LogsStandIn,
+  options: PipelineOptions,
+) {
   const metrics = new MetricStore();
   const counters = newCounters();
   const serviceMetrics = new ServiceMetrics(metrics, {
@@ -346,7 +360,11 @@ function observe(model: StackModel, provisioned: ProvisionedResources, options: 
     queueNames: new Map([...provisioned.queues].map(([id, queue]) => [id, queue.name])),
   });
   const logSink = {
-    onLog: (record: LogRecord) => options.onLog?.(record),
+    onLog(record: LogRecord) {
+      const logGroup = provisioned.logGroups.get(record.functionName);
+      if (logGroup !== undefined) logs.put(logGroup, { timestamp: Date.now(), message: record.line });
+      options.onLog?.(record);
+    },
     onMetric(datum: Parameters<MetricStore['put']>[0]) {
       metrics.put(datum);
       // The fan-out's total series (its per-EventType series count the same failures again).
@@ -355,7 +373,7 @@ function observe(model: StackModel, provisioned: ProvisionedResources, options: 
       }
     },
   };
-  return { metrics, counters, serviceMetrics, logSink };
+  return { metrics, counters, serviceMetrics, logs, logSink };
 }
 
 interface FanOutControl {
@@ -440,6 +458,7 @@ function pipelineOf(options: PipelineOptions, parts: Parts, cleanUp: () => Promi
     counters,
     metrics: parts.metrics,
     serviceMetrics: parts.serviceMetrics,
+    logs: parts.logs,
     published: parts.published,
     archive: parts.archive,
     faults,

@@ -36,6 +36,8 @@ export interface ProvisionedResources {
   readonly campaignUser: { readonly username: string; readonly password: string };
   /** Local function names, by function. */
   readonly functionNames: ReadonlyMap<LocalFunctionKey, string>;
+  /** The log group each function writes to (Lambda's `/aws/lambda/<name>`), by function name. */
+  readonly logGroups: ReadonlyMap<string, string>;
   /** Local queues, by logical id. */
   readonly queues: ReadonlyMap<string, { readonly name: string; readonly url: string }>;
   /** Local bucket names, by logical id. */
@@ -72,10 +74,15 @@ export async function provisionResources(opts: ProvisionOptions): Promise<Provis
   resources.define(model.restApiLogicalId, 'local', { RootResourceId: 'local-root' });
   resources.define(model.stageLogicalId, model.stageName);
   const functionNames = new Map<LocalFunctionKey, string>();
+  const logGroups = new Map<string, string>();
   for (const [key, fn] of model.functions) {
     const name = `${model.stackName}-${key}`;
     functionNames.set(key, name);
     resources.define(fn.logicalId, name, { Arn: arn(model, 'lambda', `function:${name}`) });
+    if (fn.logGroupLogicalId === undefined) continue;
+    const logGroup = `/aws/lambda/${name}`;
+    logGroups.set(name, logGroup);
+    resources.define(fn.logGroupLogicalId, logGroup, { Arn: arn(model, 'logs', `log-group:${logGroup}:*`) });
   }
   return {
     resources,
@@ -86,6 +93,7 @@ export async function provisionResources(opts: ProvisionOptions): Promise<Provis
     topicArns,
     ...secrets,
     functionNames,
+    logGroups,
     queues,
     buckets,
   };

@@ -32,6 +32,8 @@ export interface FunctionModel {
   readonly timeoutSeconds: number;
   /** The queue that keeps an asynchronous event after Lambda's retries (DeadLetterConfig), if any. */
   readonly deadLetterQueueLogicalId?: string;
+  /** The log group the function writes to (LoggingConfig), if the stack declares one. */
+  readonly logGroupLogicalId?: string;
 }
 
 export interface EventSourceMappingModel {
@@ -227,12 +229,14 @@ function functionModels(
     const deadLetterTarget = getAttTarget(
       (properties.DeadLetterConfig as { TargetArn?: unknown } | undefined)?.TargetArn,
     );
+    const logGroup = (properties.LoggingConfig as { LogGroup?: { Ref?: string } } | undefined)?.LogGroup?.Ref;
     functions.set(key, {
       key,
       logicalId,
       environment: variables ?? {},
       timeoutSeconds: Number(properties.Timeout ?? 3),
       ...(deadLetterTarget === undefined ? {} : { deadLetterQueueLogicalId: deadLetterTarget }),
+      ...(logGroup === undefined ? {} : { logGroupLogicalId: logGroup }),
     });
   }
   return functions;

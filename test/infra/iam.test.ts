@@ -27,6 +27,8 @@ const FUNCTION_OWNERS = ['ingest', 'fanOut', 'alarmFormatter', 'slackNotifier', 
 const ROLE_ID_PREFIXES = {
   archiveDelivery: 'ArchiveDeliveryRole',
   archiveSubscription: 'ArchiveSubscriptionRole',
+  /** API Gateway's account-wide access-log role (AWS-managed AmazonAPIGatewayPushToCloudWatchLogs; only apigateway.amazonaws.com assumes it). */
+  apiGatewayLogging: 'IngestApiRestApiCloudWatchRole',
 };
 type Owner = (typeof FUNCTION_OWNERS)[number] | keyof typeof ROLE_ID_PREFIXES;
 
@@ -59,6 +61,8 @@ const endpointKeySecret = only('AWS::SecretsManager::Secret', (id) => id.startsW
 const fanOutDeadLetterQueue = only('AWS::SQS::Queue', (id) => id.startsWith('FanOutDeadLetterQueue'));
 const parkedEventsQueue = only('AWS::SQS::Queue', (id) => id.startsWith('FanOutParkedEventsQueue'));
 const heldEventsQueue = only('AWS::SQS::Queue', (id) => id.startsWith('FanOutHeldEventsQueue'));
+const fanOutLogGroup = only('AWS::Logs::LogGroup', (id) => id.startsWith('FanOutFanOutFunctionLogs'));
+const otherLogGroups = only('AWS::Logs::LogGroup', (id) => !id.startsWith('FanOutFanOutFunctionLogs'));
 const dataKey = only('AWS::KMS::Key', (id) => id.startsWith('DataKey'));
 const alertingKey = only('AWS::KMS::Key', (id) => id.startsWith('Alerting'));
 const everyKey = only('AWS::KMS::Key');
@@ -135,6 +139,18 @@ const DATA_RULES: Rule[] = [
       allowed: [],
     }),
   ),
+  {
+    what: "search the fan-out's log (parked events for the alert)",
+    action: 'logs:FilterLogEvents',
+    resources: fanOutLogGroup,
+    allowed: ['alarmFormatter', 'apiGatewayLogging'],
+  },
+  {
+    what: 'search any other log',
+    action: 'logs:FilterLogEvents',
+    resources: otherLogGroups,
+    allowed: ['apiGatewayLogging'],
+  },
   {
     what: 'deliver to the archive stream',
     action: 'firehose:PutRecordBatch',

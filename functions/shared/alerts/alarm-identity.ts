@@ -35,6 +35,11 @@ export function formatAlarmName(identity: AlarmIdentity): string {
   return name;
 }
 
+/** The slug of the alarm on a watched dead-letter queue, e.g. `dlq-parked-events`. */
+export function deadLetterQueueAlarmSlug(queueName: string): string {
+  return `dlq-${queueName}`;
+}
+
 /** Reads an alarm name written by {@link formatAlarmName}; undefined for any other name. */
 export function parseAlarmName(name: string): AlarmIdentity | undefined {
   const match = NAME_PATTERN.exec(name);

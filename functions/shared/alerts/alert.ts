@@ -16,6 +16,8 @@ export interface Alert {
   readonly firstAction?: string;
   /** Why the state changed (CloudWatch's NewStateReason) or other detail. */
   readonly reason?: string;
+  /** Facts the formatter looked up for this alarm, one per line (e.g. the parked events' keys and reasons). */
+  readonly details?: string;
   /** Who raised it: `cloudwatch-alarm`, or the name of the publishing component. */
   readonly source: string;
   readonly alarmName?: string;

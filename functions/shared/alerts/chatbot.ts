@@ -44,6 +44,7 @@ export function toChatbotNotification(alert: Alert): ChatbotNotification {
   const description: string[] = [];
   if (alert.meaning) description.push(`*What it means:* ${alert.meaning}`);
   if (alert.reason) description.push(`*Why:* ${alert.reason}`);
+  if (alert.details) description.push(alert.details);
   description.push(`*When:* ${alert.occurredAt}`);
   if (alert.alarmName) description.push(`*Alarm:* ${alert.alarmName}`);
   const nextSteps: string[] = [];
@@ -100,6 +101,7 @@ const AlertContextSchema = v.looseObject({
   meaning: v.optional(v.string()),
   firstAction: v.optional(v.string()),
   reason: v.optional(v.string()),
+  details: v.optional(v.string()),
   alarmName: v.optional(v.string()),
   alarmArn: v.optional(v.string()),
   region: v.optional(v.string()),
@@ -130,6 +132,7 @@ export function alertFromChatbotNotification(
       'meaning',
       'firstAction',
       'reason',
+      'details',
       'alarmName',
       'alarmArn',
       'region',

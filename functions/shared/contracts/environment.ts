@@ -5,8 +5,10 @@ import {
   fieldsByEventType,
   formatEventTypeList,
   formatOptionalPositiveInteger,
+  formatOptionalText,
   formatTopicArnMap,
   optionalPositiveInteger,
+  optionalText,
   positiveInteger,
   text,
   topicArnMap,
@@ -50,6 +52,11 @@ export const ENV = {
   holdAfterSeconds: envVar('HOLD_AFTER_SECONDS', positiveInteger, String),
   /** The alerts topic the alarm formatter publishes to. */
   alertsTopicArn: envVar('ALERTS_TOPIC_ARN', text, String),
+  /**
+   * The fan-out's log group, or `none`: the alarm formatter reads its `Record parked` lines to name the
+   * parked events in the parked-events alarm's alert.
+   */
+  parkedEventsLogGroup: envVar('PARKED_EVENTS_LOG_GROUP', optionalText, formatOptionalText),
   /** Config `alerts.slackWebhookSecretName`. */
   slackWebhookSecretName: envVar('SLACK_WEBHOOK_SECRET_NAME', text, String),
 } as const;
@@ -93,7 +100,10 @@ export const FAN_OUT_ENV = {
   heldEventsQueueUrl: ENV.heldEventsQueueUrl,
   holdAfterSeconds: ENV.holdAfterSeconds,
 } as const satisfies EnvSpec;
-export const ALARM_FORMATTER_ENV = { alertsTopicArn: ENV.alertsTopicArn } as const satisfies EnvSpec;
+export const ALARM_FORMATTER_ENV = {
+  alertsTopicArn: ENV.alertsTopicArn,
+  parkedEventsLogGroup: ENV.parkedEventsLogGroup,
+} as const satisfies EnvSpec;
 export const SLACK_NOTIFIER_ENV = {
   slackWebhookSecretName: ENV.slackWebhookSecretName,
 } as const satisfies EnvSpec;

@@ -62,6 +62,15 @@ export function formatTopicArnMap(topics: ReadonlyMap<CampaignEventType, string>
   return JSON.stringify(Object.fromEntries(topics));
 }
 
+/** `none`, or a name (an optional resource: every variable a spec lists is written). */
+export function optionalText(raw: string): string | undefined {
+  return raw.trim() === 'none' ? undefined : text(raw);
+}
+
+export function formatOptionalText(value: string | undefined): string {
+  return value ?? 'none';
+}
+
 /** `none`, or a positive integer (an optional id: every variable a spec lists is written). */
 export function optionalPositiveInteger(raw: string): number | undefined {
   return raw.trim() === 'none' ? undefined : positiveInteger(raw);
