@@ -3,6 +3,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
 import { CampaignEventsStack } from '../../infra/campaign-events-stack.js';
 import { configFromContext, parseConfig } from '../../infra/config.js';
@@ -210,6 +211,39 @@ describe('alarm formatter', () => {
         ]),
       },
     });
+  });
+
+  it('names no log group and may search none when it is given no fan-out log', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('Formats CloudWatch alarm notifications'),
+      Environment: { Variables: Match.objectLike({ PARKED_EVENTS_LOG_GROUP: 'none' }) },
+    });
+    expect(JSON.stringify(template.toJSON())).not.toContain('logs:FilterLogEvents');
+  });
+
+  it("searches the fan-out's log group, named in its environment, and no other", () => {
+    const withFanOutLog = (app = testApp()) => {
+      const stack = new Stack(app, 'AlertingWithFanOutLog', { env });
+      const fanOutLog = new logs.LogGroup(stack, 'FanOutLogs');
+      const alerting = new Alerting(stack, 'Alerting', { ...EVERYTHING_ON, parkedEventsLogGroup: fanOutLog });
+      return { stack, fanOutLog, alerting };
+    };
+    const { stack, fanOutLog, alerting } = withFanOutLog();
+    const withLog = Template.fromStack(stack);
+    withLog.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('Formats CloudWatch alarm notifications'),
+      Environment: { Variables: Match.objectLike({ PARKED_EVENTS_LOG_GROUP: ref(stack, fanOutLog) }) },
+    });
+    withLog.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [ref(stack, alerting.alarmFormatter.role as never)],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          { Action: 'logs:FilterLogEvents', Effect: 'Allow', Resource: arnOf(stack, fanOutLog) },
+        ]),
+      },
+    });
+    expect(JSON.stringify(withLog.toJSON()).match(/logs:FilterLogEvents/g)).toHaveLength(1);
+    expect(nagFindings((app) => withFanOutLog(app).stack)).toEqual([]);
   });
 
   it('parks invocations that fail twice more in its dead-letter queue', () => {
