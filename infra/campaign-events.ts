@@ -281,8 +281,8 @@ export class CampaignEvents extends Construct {
         meaning:
           'The fan-out parked events it can never publish as they are (SNS called them invalid, no topic for their type, an unreadable item); every other event flowed. Subscribers lack these.',
         firstAction:
-          'List the parked events (key, code, reason): `npm run redrive -- --stack <stack name> --parked` (a dry run), or the fan-out ' +
-          'log "Record parked". Fix the cause, then run it again with --yes (docs/REPLAY.md).',
+          'The alert names up to 10 parked events (key, code, reason); list them all: `npm run redrive -- --stack <stack name> --parked` ' +
+          '(a dry run), or the fan-out log "Record parked". Fix the cause, then run it again with --yes (docs/REPLAY.md).',
       },
     ];
     if (!this.archive) return fanOut;
