@@ -1,4 +1,5 @@
 import type { DynamoDBRecord } from 'aws-lambda';
+import { lambdaStreamRecord, type StreamRecordEnvelope } from './stream/lambda-record.js';
 
 /**
  * DynamoDB and DynamoDB Streams answers as the service sent them (the JSON on the wire), for the harness's
@@ -49,13 +50,8 @@ async function collect(body: unknown): Promise<Uint8Array> {
   return Buffer.concat(chunks);
 }
 
-interface WireStreamRecord {
-  readonly eventID?: string;
-  readonly eventName?: DynamoDBRecord['eventName'];
-  readonly eventVersion?: string;
-  readonly eventSource?: string;
+interface WireStreamRecord extends StreamRecordEnvelope {
   readonly dynamodb?: Record<string, unknown> & { ApproximateCreationDateTime?: number };
-  readonly userIdentity?: { Type?: string; PrincipalId?: string };
 }
 
 /**
@@ -71,27 +67,13 @@ export function lambdaRecordFromWire(
 ): DynamoDBRecord {
   const { ApproximateCreationDateTime, ...image } = record.dynamodb ?? {};
   for (const name of ['Keys', 'NewImage', 'OldImage']) restoreEmptyMaps(image[name]);
-  const lambdaRecord: DynamoDBRecord = {
-    eventID: record.eventID,
-    eventName: record.eventName,
-    eventVersion: record.eventVersion,
-    eventSource: record.eventSource,
-    awsRegion: region,
-    dynamodb: {
-      ...(ApproximateCreationDateTime === undefined
-        ? {}
-        : { ApproximateCreationDateTime: Math.floor(ApproximateCreationDateTime) }),
-      ...image,
-    },
-    eventSourceARN: streamArn,
+  const dynamodb = {
+    ...(ApproximateCreationDateTime === undefined
+      ? {}
+      : { ApproximateCreationDateTime: Math.floor(ApproximateCreationDateTime) }),
+    ...image,
   };
-  if (record.userIdentity) {
-    lambdaRecord.userIdentity = {
-      type: record.userIdentity.Type,
-      principalId: record.userIdentity.PrincipalId,
-    };
-  }
-  return lambdaRecord;
+  return lambdaStreamRecord(record, dynamodb, streamArn, region);
 }
 
 type WireValue = { M?: Record<string, WireValue>; L?: WireValue[] } & Record<string, unknown>;

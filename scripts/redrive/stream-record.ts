@@ -3,6 +3,7 @@ import type {
   _Record as StreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { AttributeValue, DynamoDBRecord, StreamRecord as LambdaStreamRecord } from 'aws-lambda';
+import { lambdaStreamRecord } from '../../local/stream/lambda-record.js';
 
 /**
  * A DynamoDB Streams API record (GetRecords) as Lambda hands it to a stream consumer: epoch-second
@@ -24,22 +25,7 @@ export function toLambdaRecord(record: StreamRecord, streamArn: string, region: 
   if (source.SequenceNumber !== undefined) dynamodb.SequenceNumber = source.SequenceNumber;
   if (source.SizeBytes !== undefined) dynamodb.SizeBytes = source.SizeBytes;
   if (source.StreamViewType !== undefined) dynamodb.StreamViewType = source.StreamViewType;
-  const lambdaRecord: DynamoDBRecord = {
-    eventID: record.eventID,
-    eventName: record.eventName,
-    eventVersion: record.eventVersion,
-    eventSource: record.eventSource,
-    awsRegion: region,
-    dynamodb,
-    eventSourceARN: streamArn,
-  };
-  if (record.userIdentity) {
-    lambdaRecord.userIdentity = {
-      type: record.userIdentity.Type,
-      principalId: record.userIdentity.PrincipalId,
-    };
-  }
-  return lambdaRecord;
+  return lambdaStreamRecord(record, dynamodb, streamArn, region);
 }
 
 function toLambdaImage(image: Record<string, SdkAttributeValue>): Record<string, AttributeValue> {
