@@ -87,6 +87,21 @@ describe('createEventStore', () => {
     expect(client.calls.flat()).toHaveLength(3);
   });
 
+  it('sends every chunk of a 1,000-event batch at once by default (the SDK keeps 50 sockets per client)', async () => {
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const client = {
+      async send(): Promise<BatchWriteItemCommandOutput> {
+        mostInFlight = Math.max(mostInFlight, ++inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        inFlight--;
+        return { $metadata: {}, UnprocessedItems: {} };
+      },
+    };
+    await createEventStore({ client, tableName: 'events' }).putAll(items(1000));
+    expect(mostInFlight).toBe(40);
+  });
+
   it('makes no call for an empty list', async () => {
     const client = fakeClient();
     const result = await createEventStore({ client, tableName: 'events' }).putAll([]);
