@@ -2,12 +2,12 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import type { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { SNSEvent } from 'aws-lambda';
 import { failInvocation } from '../shared/error-policy.js';
 import { METRICS } from '../shared/metrics-catalog.js';
+import { captureLambdaHandler } from '../shared/tracing/middleware.js';
+import type { Tracer } from '../shared/tracing/tracer.js';
 import { type FormatAlarmsDeps, formatAlarms, type Publish } from './format-alarms.js';
 
 export interface AlarmFormatterDeps {

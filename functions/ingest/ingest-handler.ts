@@ -2,11 +2,11 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import type { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { CampaignEventType } from '../shared/campaign-event-types.js';
+import { captureLambdaHandler } from '../shared/tracing/middleware.js';
+import type { Tracer } from '../shared/tracing/tracer.js';
 import { type AuthenticateOptions, authenticate } from './authenticate.js';
 import type { EndpointKeyVerifier } from './endpoint-keys.js';
 import { createEventReader } from './event-reader.js';
@@ -66,7 +66,7 @@ export function createIngestHandler(deps: IngestDependencies) {
   return (
     middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
       // The 200 body lists up to 100 quarantined events: too much for an X-Ray segment (64 KB).
-      .use(captureLambdaHandler(tracer, { captureResponse: false }))
+      .use(captureLambdaHandler(tracer))
       .use(injectLambdaContext(logger, { logEvent: false }))
       .use(logMetrics(metrics))
       .use(answerInternalError(logger))

@@ -1,15 +1,16 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import { traceAwsCalls } from './tracing/aws-calls.js';
+import { createTracer, type Tracer } from './tracing/tracer.js';
 
 /**
- * The Powertools trio every Lambda of this project uses, created once at module scope of its handler.ts.
+ * What every Lambda of this project observes itself with, created once at module scope of its handler.ts:
+ * the Powertools Logger and Metrics, and the project's X-Ray tracer (functions/shared/tracing/).
  * Service name, metrics namespace and log level come from the environment ProjectFunction sets
  * (RUNTIME_ENV in contracts/environment.ts), so nothing here is configured twice.
  *
- * Outside Lambda (tests, `npm start`) the Tracer is off by itself: Powertools enables it only when
- * AWS_EXECUTION_ENV is set, so no segment is opened and no X-Ray daemon is needed;
- * POWERTOOLS_TRACE_ENABLED=false turns it off in Lambda too.
+ * The tracer traces only invocations Lambda sampled (active tracing): outside Lambda (tests, `npm start`)
+ * there is no trace header, so nothing is traced and no X-Ray daemon is needed.
  */
 export interface Observability {
   readonly logger: Logger;
@@ -18,10 +19,8 @@ export interface Observability {
 }
 
 export function createObservability(): Observability {
-  return { logger: new Logger(), metrics: new Metrics(), tracer: new Tracer() };
+  return { logger: new Logger(), metrics: new Metrics(), tracer: createTracer() };
 }
 
-/** An AWS SDK v3 client whose calls appear as subsegments of the invocation's trace (a no-op when tracing is off). */
-export function traced<Client extends object>(tracer: Tracer, client: Client): Client {
-  return tracer.captureAWSv3Client(client);
-}
+/** An AWS SDK v3 client whose calls appear as subsegments of the invocation's trace. */
+export const traced = traceAwsCalls;

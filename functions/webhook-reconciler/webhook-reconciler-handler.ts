@@ -2,8 +2,6 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import type { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
@@ -12,6 +10,9 @@ import { loadCredentials } from '../shared/campaign-api/credentials.js';
 import { parseEndpointKeySecret } from '../shared/endpoint-key-secret.js';
 import { failInvocation } from '../shared/error-policy.js';
 import { METRICS } from '../shared/metrics-catalog.js';
+import { traceFetch } from '../shared/tracing/http-calls.js';
+import { captureLambdaHandler } from '../shared/tracing/middleware.js';
+import type { Tracer } from '../shared/tracing/tracer.js';
 import { handleLifecycleEvent, type LifecycleResponse } from './lifecycle.js';
 
 export interface WebhookReconcilerDeps {
@@ -64,6 +65,7 @@ export function createWebhookReconcilerHandler(deps: WebhookReconcilerDeps) {
             credentials: await loadCredentials(secrets, props.credentialsSecretName),
             baseUrl: props.apiBaseUrl,
             signal: deadline,
+            fetch: traceFetch(tracer, globalThis.fetch),
             onRetry: (retry) => logger.warn('Retrying a Campaign API call', { ...retry }),
           }),
       });

@@ -1,5 +1,4 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { AttributeValue, DynamoDBRecord, SQSRecord } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RetryClock } from '../../../functions/fan-out/backoff.js';
@@ -7,6 +6,7 @@ import { createFanOutHandler, retryBudgetMs } from '../../../functions/fan-out/f
 import type { Publisher } from '../../../functions/fan-out/publisher.js';
 import { type SetAsideRecord, setAsideBody } from '../../../functions/fan-out/set-aside.js';
 import type { CampaignEventType } from '../../../functions/shared/campaign-event-types.js';
+import { createTracer } from '../../../functions/shared/tracing/tracer.js';
 import { CampaignEventFactory } from '../../../local/campaign-simulator/event-factory.js';
 import { createLambdaContext } from '../../../local/lambda-context.js';
 import { storedItem } from '../../support/stored-events.js';
@@ -56,7 +56,7 @@ describe('createFanOutHandler', () => {
       holdAfterMs: 20 * 3_600_000,
       logger: new Logger({ logLevel: 'SILENT' }),
       metrics: captured.metrics,
-      tracer: new Tracer({ enabled: false }),
+      tracer: createTracer(),
       clock: skippingClock(),
     });
     return { handler, captured };

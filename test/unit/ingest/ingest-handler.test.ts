@@ -1,7 +1,6 @@
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { BatchWriteItemCommandOutput } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EndpointKeyVerifier } from '../../../functions/ingest/endpoint-keys.js';
 import { MAX_LISTED_ISSUES } from '../../../functions/ingest/event-items.js';
 import {
@@ -20,9 +19,14 @@ import {
   CAMPAIGN_EVENT_TYPES,
   type CampaignEventType,
 } from '../../../functions/shared/campaign-event-types.js';
+import type { SubsegmentDocument } from '../../../functions/shared/tracing/subsegment.js';
+import { createTracer, type Tracer } from '../../../functions/shared/tracing/tracer.js';
 import { CampaignEventFactory } from '../../../local/campaign-simulator/event-factory.js';
 import { capturedMetrics, type EmfDocument } from '../shared/emf.js';
 import { capturedLogger } from '../shared/logs.js';
+
+/** A trace header of an invocation Lambda sampled (the format AWS documents for X-Amzn-Trace-Id). */
+const SAMPLED = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1';
 
 const KEY = 'the-endpoint-key-0123456789';
 const HEADER = 'X-Campaign-Webhook-Key';
@@ -96,7 +100,7 @@ function harness(
     store: options.store ?? recordingStore,
     logger: logs.logger,
     metrics: metrics.metrics,
-    tracer: options.tracer ?? new Tracer(),
+    tracer: options.tracer ?? createTracer(),
     clock: () => receivedAt,
   });
   return {
@@ -314,20 +318,26 @@ describe('ingest handler', () => {
   });
 
   it('annotates the trace with the batch size, its client ids and event types, stored or not', async () => {
-    const tracer = new Tracer();
-    const annotations = vi.spyOn(tracer, 'putAnnotation');
+    const sent: SubsegmentDocument[] = [];
+    const tracer = createTracer({ send: (document) => sent.push(document), traceHeader: () => SAMPLED });
     const h = harness({ tracer });
     const batch = [events.event('open'), events.event('click', { clientId: 7 }), events.event('open')];
     await invoke(h, post(JSON.stringify(batch)));
     h.failStore(new EventStoreError('BatchWriteItem failed', 1));
     await invoke(h, post(JSON.stringify([events.event('bounce')])));
-    expect(annotations.mock.calls).toEqual([
-      ['batchSize', 3],
-      ['clientId', '100001,7'],
-      ['eventTypes', 'click,open'],
-      ['batchSize', 1],
-      ['clientId', '100001'],
-      ['eventTypes', 'bounce'],
+    const invocations = sent.filter((document) => document.name.startsWith('## '));
+    expect(invocations.map((document) => document.annotations)).toEqual([
+      expect.objectContaining({
+        ColdStart: true,
+        batchSize: 3,
+        clientId: '100001,7',
+        eventTypes: 'click,open',
+      }),
+      expect.objectContaining({ ColdStart: false, batchSize: 1, clientId: '100001', eventTypes: 'bounce' }),
+    ]);
+    expect(invocations.map((document) => document.parent_id)).toEqual([
+      '53995c3f42cd8ad8',
+      '53995c3f42cd8ad8',
     ]);
   });
 

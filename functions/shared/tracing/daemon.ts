@@ -1,0 +1,38 @@
+import { createSocket, type Socket } from 'node:dgram';
+import type { SubsegmentDocument } from './subsegment.js';
+
+const HEADER = '{"format":"json","version":1}\n';
+const DEFAULT_ADDRESS = '127.0.0.1:2000';
+
+export type SendSubsegment = (subsegment: SubsegmentDocument) => void;
+
+/**
+ * Sends documents to the X-Ray daemon over UDP, as AWS documents (a JSON header line, then the
+ * document). Lambda runs the daemon and names it in AWS_XRAY_DAEMON_ADDRESS (`host:port`, or
+ * `tcp:host:port udp:host:port`). A send that fails is dropped: tracing never fails an invocation.
+ */
+export function daemonSender(
+  address = process.env.AWS_XRAY_DAEMON_ADDRESS ?? DEFAULT_ADDRESS,
+): SendSubsegment {
+  const { host, port } = parseDaemonAddress(address);
+  let socket: Socket | undefined;
+  return (subsegment) => {
+    if (socket === undefined) {
+      socket = createSocket('udp4');
+      socket.on('error', () => {});
+      socket.unref();
+    }
+    socket.send(HEADER + JSON.stringify(subsegment), port, host, () => {});
+  };
+}
+
+export function parseDaemonAddress(address: string): { host: string; port: number } {
+  const udp = address.split(/\s+/).find((part) => part.startsWith('udp:')) ?? address.split(/\s+/)[0] ?? '';
+  const hostPort = udp.replace(/^(udp|tcp):/, '');
+  const at = hostPort.lastIndexOf(':');
+  const port = Number(hostPort.slice(at + 1));
+  if (at <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) {
+    throw new Error(`AWS_XRAY_DAEMON_ADDRESS is not host:port: ${address}`);
+  }
+  return { host: hostPort.slice(0, at), port };
+}

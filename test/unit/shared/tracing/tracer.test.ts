@@ -1,0 +1,222 @@
+import { createSocket } from 'node:dgram';
+import { once } from 'node:events';
+import { BatchWriteItemCommand, DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { PublishBatchCommand, SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
+import middy from '@middy/core';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { traceAwsCalls } from '../../../../functions/shared/tracing/aws-calls.js';
+import { traceFetch } from '../../../../functions/shared/tracing/http-calls.js';
+import { captureLambdaHandler } from '../../../../functions/shared/tracing/middleware.js';
+import type { SubsegmentDocument } from '../../../../functions/shared/tracing/subsegment.js';
+import { createTracer, type Tracer } from '../../../../functions/shared/tracing/tracer.js';
+
+const ROOT = '1-5759e988-bd862e3fe1be46a994272793';
+const FACADE = '53995c3f42cd8ad8';
+const SAMPLED = `Root=${ROOT};Parent=${FACADE};Sampled=1`;
+const NOT_SAMPLED = `Root=${ROOT};Parent=${FACADE};Sampled=0`;
+
+interface Answer {
+  readonly status: number;
+  readonly body: string;
+  readonly headers?: Record<string, string>;
+}
+
+/** A real SDK client (serialization, signing, retries, parsing) whose HTTP is answered in memory. */
+function answering<C extends DynamoDBClient | SNSClient>(
+  make: (config: DynamoDBClientConfig & SNSClientConfig) => C,
+  answers: Answer[],
+) {
+  const requests: Array<{ headers: Record<string, string> }> = [];
+  const client = make({
+    region: 'eu-central-1',
+    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
+    maxAttempts: answers.length,
+    requestHandler: {
+      handle: async (request: { headers: Record<string, string> }) => {
+        requests.push({ headers: { ...request.headers } });
+        const answer = answers.shift() ?? { status: 500, body: '{}' };
+        const { Readable } = await import('node:stream');
+        return {
+          response: {
+            statusCode: answer.status,
+            headers: {
+              'x-amzn-requestid': 'REQ-1',
+              'content-type': 'application/x-amz-json-1.0',
+              ...answer.headers,
+            },
+            body: Readable.from([Buffer.from(answer.body)]),
+          },
+        };
+      },
+    } as never,
+  });
+  return { client, requests };
+}
+
+const dynamodb = (answers: Answer[]) => answering((config) => new DynamoDBClient(config), answers);
+const writeOne = new BatchWriteItemCommand({
+  RequestItems: { events: [{ PutRequest: { Item: { pk: { S: 'a' } } } }] },
+});
+
+function recordingTracer(header: string | undefined) {
+  const sent: SubsegmentDocument[] = [];
+  const tracer = createTracer({
+    send: (document) => sent.push(structuredClone(document)),
+    traceHeader: () => header,
+    invocationName: '## index.handler',
+    serviceName: 'ingest',
+  });
+  return { tracer, sent };
+}
+
+/** A middy handler traced as the project's handlers are, doing `work` in its invocation. */
+const tracedHandler = (tracer: Tracer, work: () => Promise<unknown>) =>
+  middy<unknown, unknown>().use(captureLambdaHandler(tracer)).handler(work);
+
+describe('the project tracer', () => {
+  afterEach(() => vi.unstubAllEnvs());
+
+  it('traces nothing and sends no trace header when Lambda did not sample the invocation', async () => {
+    for (const header of [NOT_SAMPLED, undefined]) {
+      const { tracer, sent } = recordingTracer(header);
+      const { client, requests } = dynamodb([{ status: 200, body: '{"UnprocessedItems":{}}' }]);
+      traceAwsCalls(tracer, client);
+      await tracedHandler(tracer, () => client.send(writeOne))({}, {} as never);
+      expect(sent).toEqual([]);
+      expect(requests[0]?.headers).not.toHaveProperty('x-amzn-trace-id');
+      expect(requests[0]?.headers).not.toHaveProperty('X-Amzn-Trace-Id');
+    }
+  });
+
+  it('sends a subsegment per SDK call, under the invocation’s, and the trace header with the request', async () => {
+    const { tracer, sent } = recordingTracer(SAMPLED);
+    const { client, requests } = dynamodb([{ status: 200, body: '{"UnprocessedItems":{}}' }]);
+    traceAwsCalls(tracer, client);
+    await tracedHandler(tracer, async () => {
+      tracer.putAnnotation('batchSize', 1);
+      tracer.putAnnotation('event-types', 'bounce');
+      return client.send(writeOne);
+    })({}, {} as never);
+
+    const [call, invocation] = sent;
+    expect(invocation).toMatchObject({
+      type: 'subsegment',
+      name: '## index.handler',
+      trace_id: ROOT,
+      parent_id: FACADE,
+      annotations: { ColdStart: true, Service: 'ingest', batchSize: 1, event_types: 'bounce' },
+    });
+    expect(call).toMatchObject({
+      type: 'subsegment',
+      name: 'DynamoDB',
+      namespace: 'aws',
+      trace_id: ROOT,
+      parent_id: invocation?.id,
+      aws: {
+        operation: 'BatchWriteItem',
+        region: 'eu-central-1',
+        request_id: 'REQ-1',
+        retries: 0,
+        table_names: ['events'],
+      },
+      http: { response: { status: 200 } },
+    });
+    expect(call).not.toHaveProperty('fault');
+    expect(requests[0]?.headers['X-Amzn-Trace-Id']).toBe(`Root=${ROOT};Parent=${call?.id};Sampled=1`);
+    for (const document of sent) {
+      expect(document.id).toMatch(/^[0-9a-f]{16}$/);
+      expect(document.end_time).toBeGreaterThanOrEqual(document.start_time);
+    }
+  });
+
+  it('flags a throttled call (after its retries) and a failing one as AWS answered them', async () => {
+    const throttled =
+      '{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate exceeded"}';
+    const { tracer, sent } = recordingTracer(SAMPLED);
+    const { client } = dynamodb([
+      { status: 400, body: throttled },
+      { status: 400, body: throttled },
+    ]);
+    traceAwsCalls(tracer, client);
+    await expect(tracedHandler(tracer, () => client.send(writeOne))({}, {} as never)).rejects.toThrow(
+      'Rate exceeded',
+    );
+    const [call, invocation] = sent;
+    expect(call).toMatchObject({
+      name: 'DynamoDB',
+      throttle: true,
+      error: true,
+      aws: { retries: 1 },
+      http: { response: { status: 400 } },
+      cause: { exceptions: [{ type: 'ThrottlingException', message: 'Rate exceeded', remote: true }] },
+    });
+    expect(call).not.toHaveProperty('fault');
+    expect(invocation).toMatchObject({
+      fault: true,
+      cause: { exceptions: [{ type: 'ThrottlingException' }] },
+    });
+
+    const failing = recordingTracer(SAMPLED);
+    const sns = answering((config) => new SNSClient(config), [{ status: 500, body: '<ErrorResponse/>' }]);
+    traceAwsCalls(failing.tracer, sns.client);
+    const publish = new PublishBatchCommand({
+      TopicArn: 'arn:aws:sns:eu-central-1:123456789012:bounce',
+      PublishBatchRequestEntries: [{ Id: '1', Message: '{}' }],
+    });
+    await expect(
+      tracedHandler(failing.tracer, () => sns.client.send(publish))({}, {} as never),
+    ).rejects.toThrow();
+    expect(failing.sent[0]).toMatchObject({
+      name: 'SNS',
+      fault: true,
+      aws: { operation: 'PublishBatch', topic_arn: 'arn:aws:sns:eu-central-1:123456789012:bounce' },
+      http: { response: { status: 500 } },
+    });
+  });
+
+  it('marks only the first invocation of the process as its cold start', async () => {
+    const { tracer, sent } = recordingTracer(SAMPLED);
+    const handler = tracedHandler(tracer, async () => 'ok');
+    await handler({}, {} as never);
+    await handler({}, {} as never);
+    expect(sent.map((document) => document.annotations?.ColdStart)).toEqual([true, false]);
+  });
+
+  it('traces a fetch to a service outside AWS by its host, without its query or a trace header', async () => {
+    const { tracer, sent } = recordingTracer(SAMPLED);
+    const seen: Headers[] = [];
+    const fetchImpl: typeof fetch = async (_input, init) => {
+      seen.push(new Headers(init?.headers));
+      return new Response('{}', { status: 404 });
+    };
+    const traced = traceFetch(tracer, fetchImpl);
+    await tracedHandler(tracer, () =>
+      traced('https://api.campaign.episerver.net/rest/100001/webhooks?secret=x', { method: 'GET' }),
+    )({}, {} as never);
+    expect(sent[0]).toMatchObject({
+      name: 'api.campaign.episerver.net',
+      namespace: 'remote',
+      error: true,
+      http: {
+        request: { method: 'GET', url: 'https://api.campaign.episerver.net/rest/100001/webhooks' },
+        response: { status: 404 },
+      },
+    });
+    expect(seen[0]?.has('x-amzn-trace-id')).toBe(false);
+  });
+
+  it('sends each document to the daemon Lambda names, in the X-Ray daemon’s UDP format', async () => {
+    const daemon = createSocket('udp4');
+    daemon.bind(0, '127.0.0.1');
+    await once(daemon, 'listening');
+    vi.stubEnv('AWS_XRAY_DAEMON_ADDRESS', `127.0.0.1:${daemon.address().port}`);
+    const received = once(daemon, 'message');
+    const tracer = createTracer({ traceHeader: () => SAMPLED });
+    await tracedHandler(tracer, async () => 'ok')({}, {} as never);
+    const [message] = (await received) as [Buffer];
+    daemon.close();
+    const [header, body] = message.toString('utf8').split('\n');
+    expect(JSON.parse(header ?? '')).toEqual({ format: 'json', version: 1 });
+    expect(JSON.parse(body ?? '')).toMatchObject({ type: 'subsegment', trace_id: ROOT, parent_id: FACADE });
+  });
+});
