@@ -4,7 +4,7 @@ import type {
   MiddlewareStack,
   ResponseMetadata,
 } from '@smithy/types';
-import { flagByStatus, recordError, type SubsegmentDocument } from './subsegment.js';
+import { flagByStatus, recordError, type Subsegment } from './subsegment.js';
 import type { Tracer } from './tracer.js';
 
 /** The part of an AWS SDK v3 client this needs. */
@@ -55,7 +55,7 @@ export function traceAwsCalls<
 }
 
 function describeCall(
-  subsegment: SubsegmentDocument,
+  subsegment: Subsegment,
   context: HandlerExecutionContext,
   input: object,
   region: string | undefined,

@@ -2,9 +2,11 @@ import { createSocket, type Socket } from 'node:dgram';
 import type { SubsegmentDocument } from './subsegment.js';
 
 const HEADER = '{"format":"json","version":1}\n';
+/** The daemon reads datagrams of up to 64 KiB; a larger document is sent in parts. */
+const MAX_DOCUMENT_BYTES = 60_000;
 const DEFAULT_ADDRESS = '127.0.0.1:2000';
 
-export type SendSubsegment = (subsegment: SubsegmentDocument) => void;
+export type SendSubsegment = (document: SubsegmentDocument) => void;
 
 /**
  * Sends documents to the X-Ray daemon over UDP, as AWS documents (a JSON header line, then the
@@ -22,8 +24,23 @@ export function daemonSender(
       socket.on('error', () => {});
       socket.unref();
     }
-    socket.send(HEADER + JSON.stringify(subsegment), port, host, () => {});
+    for (const datagram of datagrams(subsegment)) socket.send(HEADER + datagram, port, host, () => {});
   };
+}
+
+/**
+ * The datagrams of a document: itself, with its calls nested (one datagram per invocation), or, when
+ * that is too large for one, each call as a document of its own and then the invocation without them.
+ */
+export function datagrams(document: SubsegmentDocument): string[] {
+  const whole = JSON.stringify(document);
+  if (Buffer.byteLength(whole) <= MAX_DOCUMENT_BYTES || document.subsegments === undefined) return [whole];
+  const { subsegments, ...alone } = document;
+  const { type, trace_id } = document;
+  return [
+    ...subsegments.map((child) => JSON.stringify({ ...child, type, trace_id, parent_id: document.id })),
+    JSON.stringify(alone),
+  ];
 }
 
 export function parseDaemonAddress(address: string): { host: string; port: number } {

@@ -1,19 +1,32 @@
 import { daemonSender, type SendSubsegment } from './daemon.js';
-import { epochSeconds, openSubsegment, recordError, type SubsegmentDocument } from './subsegment.js';
+import {
+  epochSeconds,
+  openSubsegment,
+  recordError,
+  type Subsegment,
+  type SubsegmentDocument,
+} from './subsegment.js';
 import { formatTraceHeader, parseTraceHeader, type TraceHeader } from './trace-header.js';
 
 export type AnnotationValue = string | number | boolean;
 
 /** A call traced as a child of the invocation: its subsegment, and the header to send downstream. */
 export interface TracedCall {
-  readonly subsegment: SubsegmentDocument;
+  readonly subsegment: Subsegment;
   readonly traceHeader: string;
+  readonly invocation: TracedInvocation;
+}
+
+interface TracedInvocation {
+  readonly trace: TraceHeader;
+  readonly document: SubsegmentDocument;
+  sent: boolean;
 }
 
 /**
  * X-Ray tracing of one function: a subsegment per sampled invocation (`## <handler>`, with the
- * annotations a person debugging searches by), a child subsegment per AWS SDK or HTTP call, each sent to
- * Lambda's X-Ray daemon as it closes. An invocation Lambda did not sample costs nothing but reading
+ * annotations a person debugging searches by) holding a subsegment per AWS SDK or HTTP call, sent to
+ * Lambda's X-Ray daemon when the invocation ends (a call still open then is sent on its own when it ends). An invocation Lambda did not sample costs nothing but reading
  * its trace header. Outside Lambda there is no trace header, so nothing is traced.
  *
  * One invocation at a time per process, as Lambda runs functions (not Lambda Managed Instances): the
@@ -49,12 +62,11 @@ export function createTracer(options: TracerOptions = {}): Tracer {
   const name = options.invocationName ?? `## ${process.env._HANDLER ?? 'handler'}`;
   const service = options.serviceName ?? process.env.POWERTOOLS_SERVICE_NAME;
   let coldStart = true;
-  let current: { trace: TraceHeader; subsegment: SubsegmentDocument } | undefined;
+  let current: TracedInvocation | undefined;
 
-  const emit = (subsegment: SubsegmentDocument) => {
-    subsegment.end_time = epochSeconds();
+  const emit = (document: SubsegmentDocument) => {
     send ??= daemonSender();
-    send(subsegment);
+    send(document);
   };
 
   return {
@@ -62,31 +74,47 @@ export function createTracer(options: TracerOptions = {}): Tracer {
       const trace = parseTraceHeader(traceHeader());
       const wasCold = coldStart;
       coldStart = false;
-      if (trace?.parent === undefined || !trace.sampled) {
-        current = undefined;
-        return;
-      }
-      const subsegment = openSubsegment(trace.root, trace.parent, name);
-      subsegment.annotations = { ColdStart: wasCold, ...(service === undefined ? {} : { Service: service }) };
-      current = { trace, subsegment };
+      current = undefined;
+      if (trace?.parent === undefined || !trace.sampled) return;
+      const document: SubsegmentDocument = {
+        type: 'subsegment',
+        trace_id: trace.root,
+        parent_id: trace.parent,
+        ...openSubsegment(name),
+        annotations: { ColdStart: wasCold, ...(service === undefined ? {} : { Service: service }) },
+      };
+      current = { trace, document, sent: false };
     },
     endInvocation(error) {
       if (current === undefined) return;
-      if (error !== undefined) recordError(current.subsegment, error);
-      emit(current.subsegment);
+      if (error !== undefined) recordError(current.document, error);
+      current.document.end_time = epochSeconds();
+      current.sent = true;
+      emit(current.document);
       current = undefined;
     },
     putAnnotation(key, value) {
-      if (current?.subsegment.annotations === undefined) return;
-      current.subsegment.annotations[annotationKey(key)] = value;
+      if (current?.document.annotations === undefined) return;
+      current.document.annotations[annotationKey(key)] = value;
     },
     startCall(callName) {
       if (current === undefined) return undefined;
-      const subsegment = openSubsegment(current.trace.root, current.subsegment.id, callName);
-      return { subsegment, traceHeader: formatTraceHeader(current.trace, subsegment.id) };
+      const subsegment = openSubsegment(callName);
+      return {
+        subsegment,
+        traceHeader: formatTraceHeader(current.trace, subsegment.id),
+        invocation: current,
+      };
     },
-    endCall(call) {
-      emit(call.subsegment);
+    endCall({ subsegment, invocation }) {
+      subsegment.end_time = epochSeconds();
+      const { document } = invocation;
+      if (invocation.sent)
+        emit({ ...subsegment, type: 'subsegment', trace_id: document.trace_id, parent_id: document.id });
+      else {
+        document.subsegments ??= [];
+        document.subsegments.push(subsegment);
+      }
     },
   };
 }

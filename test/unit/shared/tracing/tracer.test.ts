@@ -5,6 +5,7 @@ import { PublishBatchCommand, SNSClient, type SNSClientConfig } from '@aws-sdk/c
 import middy from '@middy/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { traceAwsCalls } from '../../../../functions/shared/tracing/aws-calls.js';
+import { datagrams } from '../../../../functions/shared/tracing/daemon.js';
 import { traceFetch } from '../../../../functions/shared/tracing/http-calls.js';
 import { captureLambdaHandler } from '../../../../functions/shared/tracing/middleware.js';
 import type { SubsegmentDocument } from '../../../../functions/shared/tracing/subsegment.js';
@@ -98,7 +99,10 @@ describe('the project tracer', () => {
       return client.send(writeOne);
     })({}, {} as never);
 
-    const [call, invocation] = sent;
+    const [invocation] = sent;
+    const call = invocation?.subsegments?.[0];
+    expect(sent).toHaveLength(1);
+    expect(invocation?.subsegments).toHaveLength(1);
     expect(invocation).toMatchObject({
       type: 'subsegment',
       name: '## index.handler',
@@ -107,11 +111,8 @@ describe('the project tracer', () => {
       annotations: { ColdStart: true, Service: 'ingest', batchSize: 1, event_types: 'bounce' },
     });
     expect(call).toMatchObject({
-      type: 'subsegment',
       name: 'DynamoDB',
       namespace: 'aws',
-      trace_id: ROOT,
-      parent_id: invocation?.id,
       aws: {
         operation: 'BatchWriteItem',
         region: 'eu-central-1',
@@ -123,9 +124,9 @@ describe('the project tracer', () => {
     });
     expect(call).not.toHaveProperty('fault');
     expect(requests[0]?.headers['X-Amzn-Trace-Id']).toBe(`Root=${ROOT};Parent=${call?.id};Sampled=1`);
-    for (const document of sent) {
-      expect(document.id).toMatch(/^[0-9a-f]{16}$/);
-      expect(document.end_time).toBeGreaterThanOrEqual(document.start_time);
+    for (const subsegment of [invocation, call]) {
+      expect(subsegment?.id).toMatch(/^[0-9a-f]{16}$/);
+      expect(subsegment?.end_time).toBeGreaterThanOrEqual(subsegment?.start_time ?? Infinity);
     }
   });
 
@@ -141,8 +142,8 @@ describe('the project tracer', () => {
     await expect(tracedHandler(tracer, () => client.send(writeOne))({}, {} as never)).rejects.toThrow(
       'Rate exceeded',
     );
-    const [call, invocation] = sent;
-    expect(call).toMatchObject({
+    const [invocation] = sent;
+    expect(invocation?.subsegments?.[0]).toMatchObject({
       name: 'DynamoDB',
       throttle: true,
       error: true,
@@ -150,7 +151,7 @@ describe('the project tracer', () => {
       http: { response: { status: 400 } },
       cause: { exceptions: [{ type: 'ThrottlingException', message: 'Rate exceeded', remote: true }] },
     });
-    expect(call).not.toHaveProperty('fault');
+    expect(invocation?.subsegments?.[0]).not.toHaveProperty('fault');
     expect(invocation).toMatchObject({
       fault: true,
       cause: { exceptions: [{ type: 'ThrottlingException' }] },
@@ -166,7 +167,7 @@ describe('the project tracer', () => {
     await expect(
       tracedHandler(failing.tracer, () => sns.client.send(publish))({}, {} as never),
     ).rejects.toThrow();
-    expect(failing.sent[0]).toMatchObject({
+    expect(failing.sent[0]?.subsegments?.[0]).toMatchObject({
       name: 'SNS',
       fault: true,
       aws: { operation: 'PublishBatch', topic_arn: 'arn:aws:sns:eu-central-1:123456789012:bounce' },
@@ -193,7 +194,7 @@ describe('the project tracer', () => {
     await tracedHandler(tracer, () =>
       traced('https://api.campaign.episerver.net/rest/100001/webhooks?secret=x', { method: 'GET' }),
     )({}, {} as never);
-    expect(sent[0]).toMatchObject({
+    expect(sent[0]?.subsegments?.[0]).toMatchObject({
       name: 'api.campaign.episerver.net',
       namespace: 'remote',
       error: true,
@@ -203,6 +204,51 @@ describe('the project tracer', () => {
       },
     });
     expect(seen[0]?.has('x-amzn-trace-id')).toBe(false);
+  });
+
+  it('sends a call that outlives its invocation on its own, under the invocation', async () => {
+    const { tracer, sent } = recordingTracer(SAMPLED);
+    let late: ReturnType<Tracer['startCall']>;
+    await tracedHandler(tracer, async () => {
+      late = tracer.startCall('SQS');
+    })({}, {} as never);
+    if (late !== undefined) tracer.endCall(late);
+    const [invocation, alone] = sent;
+    expect(invocation?.subsegments).toBeUndefined();
+    expect(alone).toMatchObject({
+      type: 'subsegment',
+      name: 'SQS',
+      trace_id: ROOT,
+      parent_id: invocation?.id,
+    });
+  });
+
+  it('splits an invocation too large for one datagram into its calls and itself', () => {
+    const calls = Array.from({ length: 400 }, (_, index) => ({
+      id: index.toString(16).padStart(16, '0'),
+      name: 'DynamoDB',
+      start_time: 1,
+      end_time: 2,
+      aws: { operation: 'BatchWriteItem', table_names: ['a-rather-long-table-name-for-this-test'] },
+    }));
+    const document: SubsegmentDocument = {
+      type: 'subsegment',
+      id: 'aaaaaaaaaaaaaaaa',
+      trace_id: ROOT,
+      parent_id: FACADE,
+      name: '## index.handler',
+      start_time: 1,
+      end_time: 3,
+      subsegments: calls,
+    };
+    const parts = datagrams(document).map((part) => JSON.parse(part) as SubsegmentDocument);
+    expect(parts).toHaveLength(401);
+    for (const part of parts.slice(0, 400))
+      expect(part).toMatchObject({ type: 'subsegment', trace_id: ROOT, parent_id: 'aaaaaaaaaaaaaaaa' });
+    expect(parts[400]).toMatchObject({ id: 'aaaaaaaaaaaaaaaa', parent_id: FACADE });
+    expect(parts[400]).not.toHaveProperty('subsegments');
+    for (const part of datagrams(document)) expect(Buffer.byteLength(part)).toBeLessThan(65_000);
+    expect(datagrams({ ...document, subsegments: calls.slice(0, 10) })).toHaveLength(1);
   });
 
   it('sends each document to the daemon Lambda names, in the X-Ray daemon’s UDP format', async () => {
