@@ -1,10 +1,10 @@
+import { PUBLISH_CONCURRENCY } from '../functions/fan-out/publisher.js';
 import { median } from './statistics.js';
 import type { WarmResult } from './warm.js';
 
 export const FULL_VCPU_MB = 1769;
 export const PARTITION_WRITES_PER_SECOND = 1000;
 export const REQUIRED_HEADROOM = 5;
-export const PUBLISHER_CONCURRENCY = 4;
 const ARM_GB_SECOND_USD = 0.0000133334;
 const REQUEST_USD = 0.2 / 1_000_000;
 
@@ -17,11 +17,11 @@ const REQUEST_USD = 0.2 / 1_000_000;
  */
 export function sizingReport(batch: WarmResult, snsLatencyMs: number): string {
   const cpuMicrosPerEvent = median(batch.samples.handler);
-  const waitMs = Math.ceil(batch.awsCalls.publishBatch / PUBLISHER_CONCURRENCY) * snsLatencyMs;
+  const waitMs = Math.ceil(batch.awsCalls.publishBatch / PUBLISH_CONCURRENCY) * snsLatencyMs;
   const target = PARTITION_WRITES_PER_SECOND * REQUIRED_HEADROOM;
   const lines = [
     `Fan-out sizing from the ${batch.events}-record batch: ${cpuMicrosPerEvent.toFixed(1)} µs CPU/event at one vCPU,`,
-    `${batch.awsCalls.publishBatch} PublishBatch calls, ${snsLatencyMs} ms each (assumed), ${PUBLISHER_CONCURRENCY} in flight;`,
+    `${batch.awsCalls.publishBatch} PublishBatch calls, ${snsLatencyMs} ms each (assumed), ${PUBLISH_CONCURRENCY} in flight;`,
     `target per shard: ${REQUIRED_HEADROOM} × ${PARTITION_WRITES_PER_SECOND} writes/s = ${target} events/s.`,
     '',
     '| memory MB | vCPU | batch ms (CPU + wait) | events/s per invocation | parallelization factor for the target | $ per million events (Lambda) |',

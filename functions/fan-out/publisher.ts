@@ -42,9 +42,16 @@ export interface Publisher {
   publish(topicArn: string, messages: readonly MessageToPublish[]): Promise<PublishOutcome>;
 }
 
+/**
+ * PublishBatch calls in flight at once per `publish`: every call of a full stream batch (100 records of
+ * one type) at once. With 4 in flight the same calls cost the fan-out markedly more CPU per event
+ * (docs/PERFORMANCE.md, "Warm").
+ */
+export const PUBLISH_CONCURRENCY = 10;
+
 export interface PublisherOptions {
   readonly client: PublishBatchClient;
-  /** PublishBatch calls in flight at once per `publish`. @default 4 */
+  /** @default PUBLISH_CONCURRENCY */
   readonly concurrency?: number;
 }
 
@@ -55,7 +62,7 @@ export interface PublisherOptions {
  * the caller decides (the fan-out's publish-with-retry.ts).
  */
 export function createPublisher(options: PublisherOptions): Publisher {
-  const concurrency = options.concurrency ?? 4;
+  const concurrency = options.concurrency ?? PUBLISH_CONCURRENCY;
   return {
     async publish(topicArn, messages) {
       const publishedIds: string[] = [];
