@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash, hash } from 'node:crypto';
 import type { CampaignEventType } from '../shared/campaign-event-types.js';
 import { writeCanonicalJson } from './canonical-json.js';
 
@@ -40,7 +40,6 @@ export function quarantineKeyFor(rawEvent: unknown): string {
   return `${QUARANTINE_KEY_PREFIX}#${contentHash(rawEvent)}`;
 }
 
-/** The SHA-256 of the canonical JSON, hashed in 64 KB pieces (a deep event's text is never held whole). */
 /**
  * The key of an event too deep to be read whole (see functions/ingest/json-document.ts): its content
  * is its exact text, so the hash is of the text (a redelivery sends the same text).
@@ -49,15 +48,20 @@ export function keyForText(prefix: CampaignEventType | typeof QUARANTINE_KEY_PRE
   return `${prefix}#${createHash('sha256').update('text:').update(text).digest('hex')}`;
 }
 
+/**
+ * The SHA-256 of the canonical JSON. A typical event's text is hashed in one call; a large one in 64 KB
+ * pieces (a deep event's text is never held whole).
+ */
 function contentHash(rawEvent: unknown): string {
-  const hash = createHash('sha256');
+  let pieces: Hash | undefined;
   let buffered = '';
   writeCanonicalJson(rawEvent, (piece) => {
     buffered += piece;
     if (buffered.length >= 65_536) {
-      hash.update(buffered);
+      pieces ??= createHash('sha256');
+      pieces.update(buffered);
       buffered = '';
     }
   });
-  return hash.update(buffered).digest('hex');
+  return pieces === undefined ? hash('sha256', buffered) : pieces.update(buffered).digest('hex');
 }

@@ -33,6 +33,13 @@ describe('eventKeyFor', () => {
     expect(eventKeyFor('open', event)).toBe(`open#${expected.digest('hex')}`);
   });
 
+  it('hashes a large event, read in pieces, as its whole canonical text', () => {
+    const large = { type: 'open', clientId: 1, notes: Array.from({ length: 12_000 }, (_, i) => `é ${i} ✓`) };
+    const expected = createHash('sha256').update(canonicalJson(large)).digest('hex');
+    expect(canonicalJson(large).length).toBeGreaterThan(2 * 65_536);
+    expect(eventKeyFor('open', large)).toBe(`open#${expected}`);
+  });
+
   it('is the same for the same content in another key order or layout', () => {
     const reordered = JSON.parse('{ "recipientId": "r", "type": "open", "mailingId": 2, "clientId": 1 }');
     expect(eventKeyFor('open', reordered)).toBe(eventKeyFor('open', event));
