@@ -115,13 +115,11 @@ async function runCase(name: string, body: string): Promise<Measurement> {
 
 async function buildHandler() {
   const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
-  const { S3Client } = await import('@aws-sdk/client-s3');
   const { createEventStore } = await import('../functions/ingest/event-store.js');
   const { createIngestHandler } = await import('../functions/ingest/ingest-handler.js');
   const { s3ObjectWriter } = await import('../functions/ingest/large-event-objects.js');
   const { createObservability } = await import('../functions/shared/observability.js');
   const { CAMPAIGN_EVENT_TYPES } = await import('../functions/shared/campaign-event-types.js');
-  const s3 = new S3Client({ forcePathStyle: true });
   return createIngestHandler({
     config: {
       authHeaderName: HEADER,
@@ -138,7 +136,7 @@ async function buildHandler() {
     store: createEventStore({
       client: new DynamoDBClient({}),
       tableName: 'bench',
-      writeObject: s3ObjectWriter(s3, 'bench-large-events'),
+      writeObject: s3ObjectWriter('bench-large-events', (s3) => new s3.S3Client({ forcePathStyle: true })),
     }),
     keyVerifier: { verify: async (presented) => presented === KEY },
   });

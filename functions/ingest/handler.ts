@@ -1,6 +1,5 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { readEnvironment } from '../shared/contracts/env.js';
 import { INGEST_ENV } from '../shared/contracts/environment.js';
@@ -16,7 +15,6 @@ const SECRET_CACHE_SECONDS = 300;
 const config = readEnvironment(INGEST_ENV);
 const { logger, metrics, tracer } = createObservability();
 const dynamodb = traced(tracer, new DynamoDBClient({}));
-const s3 = traced(tracer, new S3Client({}));
 const secrets = new SecretsProvider({ awsSdkV3Client: traced(tracer, new SecretsManagerClient({})) });
 
 export const handler = createIngestHandler({
@@ -27,7 +25,7 @@ export const handler = createIngestHandler({
   store: createEventStore({
     client: dynamodb,
     tableName: config.tableName,
-    writeObject: s3ObjectWriter(s3, config.largeEventBucket),
+    writeObject: s3ObjectWriter(config.largeEventBucket, (s3) => traced(tracer, new s3.S3Client({}))),
   }),
   keyVerifier: createEndpointKeyVerifier({
     load: ({ forceFetch }) =>
