@@ -6,9 +6,59 @@ import { isRawJsonNumber } from '../shared/events/lossless-json.js';
  * them. Two texts that differ only in key order or whitespace have the same canonical form.
  */
 export function canonicalJson(value: unknown): string {
+  const small = smallCanonicalJson(value);
+  if (small !== undefined) return small;
   const pieces: string[] = [];
   writeCanonicalJson(value, (piece) => pieces.push(piece));
   return pieces.join('');
+}
+
+/** Most characters (of member names and strings) and containers {@link smallCanonicalJson} copies. */
+const SMALL_VALUE_BUDGET = 65_536;
+/** Deepest value it copies (it recurses). */
+const SMALL_VALUE_DEPTH = 64;
+/** A name that may be an array index: JavaScript enumerates those first, in numeric order. */
+const INDEX_LIKE_NAME = /^(?:0|[1-9]\d*)$/;
+const UNCOPIED = Symbol('uncopied');
+
+/**
+ * The canonical JSON of a small value, written by `JSON.stringify` from a copy whose objects have their
+ * members inserted in sorted order; undefined for a value over the budget or deeper than
+ * {@link SMALL_VALUE_DEPTH}, or with a member named like an array index (it would not keep its place).
+ */
+export function smallCanonicalJson(value: unknown): string | undefined {
+  const budget = { left: SMALL_VALUE_BUDGET };
+  const copy = sortedCopy(value, 0, budget);
+  return copy === UNCOPIED || budget.left < 0 ? undefined : (JSON.stringify(copy) ?? 'null');
+}
+
+function sortedCopy(value: unknown, depth: number, budget: { left: number }): unknown {
+  if (value === null || typeof value !== 'object' || isRawJsonNumber(value)) {
+    if (typeof value === 'string') budget.left -= value.length;
+    return value;
+  }
+  if (depth >= SMALL_VALUE_DEPTH || --budget.left < 0) return UNCOPIED;
+  if (Array.isArray(value)) {
+    const copy: unknown[] = [];
+    for (const member of value) {
+      const copied = sortedCopy(member, depth + 1, budget);
+      if (copied === UNCOPIED) return UNCOPIED;
+      copy.push(copied);
+    }
+    return copy;
+  }
+  const record = value as Record<string, unknown>;
+  const copy: Record<string, unknown> = {};
+  for (const name of Object.keys(record).sort()) {
+    budget.left -= name.length;
+    if (INDEX_LIKE_NAME.test(name)) return UNCOPIED;
+    const copied = sortedCopy(record[name], depth + 1, budget);
+    if (copied === UNCOPIED) return UNCOPIED;
+    // Assigning `__proto__` would set the prototype: that member is defined instead.
+    if (name === '__proto__') Object.defineProperty(copy, name, { value: copied, enumerable: true });
+    else copy[name] = copied;
+  }
+  return copy;
 }
 
 /** One open container of the walk: what it holds, in output order, and how far it has been written. */

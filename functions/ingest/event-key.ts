@@ -1,6 +1,6 @@
-import { createHash, type Hash, hash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { CampaignEventType } from '../shared/campaign-event-types.js';
-import { writeCanonicalJson } from './canonical-json.js';
+import { smallCanonicalJson, writeCanonicalJson } from './canonical-json.js';
 
 /** Prefix of the keys of quarantined events (never a registration type name, so never a topic). */
 export const QUARANTINE_KEY_PREFIX = 'quarantine';
@@ -49,19 +49,20 @@ export function keyForText(prefix: CampaignEventType | typeof QUARANTINE_KEY_PRE
 }
 
 /**
- * The SHA-256 of the canonical JSON. A typical event's text is hashed in one call; a large one in 64 KB
- * pieces (a deep event's text is never held whole).
+ * The SHA-256 of the canonical JSON: a typical event's written whole, a large one written and hashed in
+ * 64 KB pieces (so it is never held whole).
  */
 function contentHash(rawEvent: unknown): string {
-  let pieces: Hash | undefined;
+  const small = smallCanonicalJson(rawEvent);
+  if (small !== undefined) return hash('sha256', small);
+  const pieces = createHash('sha256');
   let buffered = '';
   writeCanonicalJson(rawEvent, (piece) => {
     buffered += piece;
     if (buffered.length >= 65_536) {
-      pieces ??= createHash('sha256');
       pieces.update(buffered);
       buffered = '';
     }
   });
-  return pieces === undefined ? hash('sha256', buffered) : pieces.update(buffered).digest('hex');
+  return pieces.update(buffered).digest('hex');
 }

@@ -1,8 +1,55 @@
 import { createHash } from 'node:crypto';
+import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from '../../../functions/ingest/canonical-json.js';
+import {
+  canonicalJson,
+  smallCanonicalJson,
+  writeCanonicalJson,
+} from '../../../functions/ingest/canonical-json.js';
 import { eventKeyFor, quarantineKeyFor } from '../../../functions/ingest/event-key.js';
+import { readJsonDocument } from '../../../functions/ingest/json-document.js';
 import { parseJsonLosslessly } from '../../../functions/shared/events/lossless-json.js';
+
+/** JSON texts with the member names that order differently or are special, duplicates, and big numbers. */
+const jsonText = fc.letrec<{ value: string }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.string({ unit: 'binary' }).map((text) => JSON.stringify(text)),
+    fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.bigInt()).map(String),
+    fc.constantFrom('true', 'false', 'null', '1e400', '-0'),
+    fc.array(tie('value'), { maxLength: 5 }).map((values) => `[${values.join(',')}]`),
+    fc
+      .array(fc.tuple(memberName(), tie('value')), { maxLength: 6 })
+      .map((members) => `{${members.map(([name, value]) => `${JSON.stringify(name)}:${value}`).join(',')}}`),
+  ),
+})).value;
+
+function memberName() {
+  const special = [
+    '__proto__',
+    'constructor',
+    'toJSON',
+    '0',
+    '1',
+    '9',
+    '10',
+    '01',
+    '-1',
+    '4294967295',
+    'a',
+    'B',
+    'é',
+    '😀',
+    '',
+  ];
+  return fc.oneof(fc.constantFrom(...special), fc.string({ unit: 'binary', maxLength: 4 }));
+}
+
+function walkedCanonicalJson(value: unknown): string {
+  const pieces: string[] = [];
+  writeCanonicalJson(value, (piece) => pieces.push(piece));
+  return pieces.join('');
+}
 
 describe('canonicalJson', () => {
   it('sorts keys at every level and drops whitespace', () => {
@@ -14,6 +61,23 @@ describe('canonicalJson', () => {
     expect(canonicalJson([2, 1])).not.toBe(canonicalJson([1, 2]));
     expect(canonicalJson({ a: 1 })).not.toBe(canonicalJson({ a: '1' }));
     expect(canonicalJson('x')).toBe('"x"');
+  });
+
+  test.prop([jsonText], { numRuns: 500 })(
+    'is the same written from a sorted copy (small values) as walked piece by piece',
+    (text) => {
+      const value = readJsonDocument(text).root;
+      expect(canonicalJson(value)).toBe(walkedCanonicalJson(value));
+    },
+  );
+
+  it('writes a typical event from a sorted copy, and one named like an array index by the walk', () => {
+    const event = readJsonDocument('{"type":"open","clientId":1,"__proto__":{"z":[1,{"b":2,"a":1}]}}').root;
+    expect(smallCanonicalJson(event)).toBe(
+      '{"__proto__":{"z":[1,{"a":1,"b":2}]},"clientId":1,"type":"open"}',
+    );
+    expect(smallCanonicalJson({ 10: 'a', 9: 'b' })).toBeUndefined();
+    expect(canonicalJson({ 10: 'a', 9: 'b' })).toBe('{"10":"a","9":"b"}');
   });
 
   it('writes numbers kept as raw JSON with their exact digits', () => {
