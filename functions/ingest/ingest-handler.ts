@@ -63,15 +63,12 @@ export const STORE_DEADLINE_MARGIN_MS = 2_500;
  */
 export function createIngestHandler(deps: IngestDependencies) {
   const { logger, metrics, tracer } = deps;
-  return (
-    middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
-      // The 200 body lists up to 100 quarantined events: too much for an X-Ray segment (64 KB).
-      .use(captureLambdaHandler(tracer))
-      .use(injectLambdaContext(logger, { logEvent: false }))
-      .use(logMetrics(metrics))
-      .use(answerInternalError(logger))
-      .handler(requestHandler(deps))
-  );
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+    .use(captureLambdaHandler(tracer))
+    .use(injectLambdaContext(logger, { logEvent: false }))
+    .use(logMetrics(metrics))
+    .use(answerInternalError(logger))
+    .handler(requestHandler(deps));
 }
 
 function requestHandler(deps: IngestDependencies) {

@@ -1,6 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { traceAwsCalls } from './tracing/aws-calls.js';
+
+export { traced } from './tracing/aws-calls.js';
+
 import { createTracer, type Tracer } from './tracing/tracer.js';
 
 /**
@@ -21,6 +23,3 @@ export interface Observability {
 export function createObservability(): Observability {
   return { logger: new Logger(), metrics: new Metrics(), tracer: createTracer() };
 }
-
-/** An AWS SDK v3 client whose calls appear as subsegments of the invocation's trace. */
-export const traced = traceAwsCalls;

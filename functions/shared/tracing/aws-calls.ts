@@ -21,7 +21,7 @@ const MIDDLEWARE_NAME = 'projectXRayTracing';
  * request id, the retries, the HTTP status and the throttle/error/fault flags; the trace header goes
  * with the request. At the build step, so one subsegment covers every attempt of the call.
  */
-export function traceAwsCalls<
+export function traced<
   Input extends object,
   Output extends MetadataBearer,
   Client extends SdkClient<Input, Output>,
@@ -34,8 +34,8 @@ export function traceAwsCalls<
       const { subsegment } = call;
       subsegment.namespace = 'aws';
       setHeader(args.request, call.traceHeader);
-      region ??= await regionOf(client);
       try {
+        region ??= await regionOf(client);
         const result = await next(args);
         describeCall(subsegment, context, args.input, region, result.output.$metadata);
         return result;
@@ -43,10 +43,10 @@ export function traceAwsCalls<
         const metadata = metadataOf(error);
         describeCall(subsegment, context, args.input, region, metadata);
         if (isThrottling(error)) subsegment.throttle = true;
-        recordError(subsegment, error, metadata !== undefined);
+        recordError(subsegment, error, { remote: metadata !== undefined });
         throw error;
       } finally {
-        tracer.endCall(call);
+        call.end();
       }
     },
     { step: 'build', name: MIDDLEWARE_NAME, override: true },

@@ -1,9 +1,16 @@
 import { createSocket, type Socket } from 'node:dgram';
-import type { SubsegmentDocument } from './subsegment.js';
+import { independent, type SubsegmentDocument } from './subsegment.js';
 
 const HEADER = '{"format":"json","version":1}\n';
 /** The daemon reads datagrams of up to 64 KiB; a larger document is sent in parts. */
 const MAX_DOCUMENT_BYTES = 60_000;
+const MAX_DATAGRAM_BYTES = 64 * 1024 - HEADER.length;
+
+let warnedTooLarge = false;
+function tooLarge(document: SubsegmentDocument): void {
+  if (!warnedTooLarge) console.warn('X-Ray document too large to send', { traceId: document.trace_id });
+  warnedTooLarge = true;
+}
 const DEFAULT_ADDRESS = '127.0.0.1:2000';
 
 export type SendSubsegment = (document: SubsegmentDocument) => void;
@@ -24,7 +31,10 @@ export function daemonSender(
       socket.on('error', () => {});
       socket.unref();
     }
-    for (const datagram of datagrams(subsegment)) socket.send(HEADER + datagram, port, host, () => {});
+    for (const datagram of datagrams(subsegment)) {
+      if (Buffer.byteLength(datagram) > MAX_DATAGRAM_BYTES) tooLarge(subsegment);
+      else socket.send(HEADER + datagram, port, host, () => {});
+    }
   };
 }
 
@@ -36,9 +46,8 @@ export function datagrams(document: SubsegmentDocument): string[] {
   const whole = JSON.stringify(document);
   if (Buffer.byteLength(whole) <= MAX_DOCUMENT_BYTES || document.subsegments === undefined) return [whole];
   const { subsegments, ...alone } = document;
-  const { type, trace_id } = document;
   return [
-    ...subsegments.map((child) => JSON.stringify({ ...child, type, trace_id, parent_id: document.id })),
+    ...subsegments.map((call) => JSON.stringify(independent(call, document.trace_id, document.id))),
     JSON.stringify(alone),
   ];
 }

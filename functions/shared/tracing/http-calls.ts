@@ -21,10 +21,11 @@ export function traceFetch(tracer: Tracer, fetchImpl: typeof globalThis.fetch): 
       flagByStatus(subsegment, response.status);
       return response;
     } catch (error) {
-      recordError(subsegment, error, true);
+      // A network failure, abort or timeout: not an answer of the service; its message may quote the URL.
+      recordError(subsegment, error, { withMessage: false });
       throw error;
     } finally {
-      tracer.endCall(call);
+      call.end();
     }
   };
 }

@@ -1,5 +1,14 @@
 import type { MiddlewareObj } from '@middy/core';
+import type { Context } from 'aws-lambda';
 import type { Tracer } from './tracer.js';
+
+/** Sent this long before Lambda's deadline, the calls finished so far survive a timeout. */
+const FLUSH_BEFORE_DEADLINE_MS = 500;
+
+function flushDelay(context: Partial<Pick<Context, 'getRemainingTimeInMillis'>>): number | undefined {
+  const remaining = context.getRemainingTimeInMillis?.();
+  return remaining === undefined ? undefined : Math.max(0, remaining - FLUSH_BEFORE_DEADLINE_MS);
+}
 
 /**
  * The middy middleware that traces each invocation: first in every chain, so its subsegment spans the
@@ -7,7 +16,7 @@ import type { Tracer } from './tracer.js';
  */
 export function captureLambdaHandler(tracer: Tracer): MiddlewareObj {
   return {
-    before: () => tracer.startInvocation(),
+    before: (request) => tracer.startInvocation(flushDelay(request.context)),
     after: () => tracer.endInvocation(),
     onError: (request) => tracer.endInvocation(request.error ?? new Error('invocation failed')),
   };

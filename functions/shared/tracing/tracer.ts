@@ -1,48 +1,37 @@
 import { daemonSender, type SendSubsegment } from './daemon.js';
-import {
-  epochSeconds,
-  openSubsegment,
-  recordError,
-  type Subsegment,
-  type SubsegmentDocument,
-} from './subsegment.js';
-import { formatTraceHeader, parseTraceHeader, type TraceHeader } from './trace-header.js';
+import { InvocationTrace } from './invocation-trace.js';
+import type { AnnotationValue, Subsegment } from './subsegment.js';
+import { parseTraceHeader } from './trace-header.js';
 
-export type AnnotationValue = string | number | boolean;
-
-/** A call traced as a child of the invocation: its subsegment, and the header to send downstream. */
+/** A call traced as a child of the invocation: its subsegment, the header to send downstream, its end. */
 export interface TracedCall {
   readonly subsegment: Subsegment;
   readonly traceHeader: string;
-  readonly invocation: TracedInvocation;
-}
-
-interface TracedInvocation {
-  readonly trace: TraceHeader;
-  readonly document: SubsegmentDocument;
-  sent: boolean;
+  /** Closes the call's subsegment; it goes out with the invocation's (or on its own, if that is sent). */
+  end(): void;
 }
 
 /**
- * X-Ray tracing of one function: a subsegment per sampled invocation (`## <handler>`, with the
- * annotations a person debugging searches by) holding a subsegment per AWS SDK or HTTP call, sent to
- * Lambda's X-Ray daemon when the invocation ends (a call still open then is sent on its own when it ends). An invocation Lambda did not sample costs nothing but reading
- * its trace header. Outside Lambda there is no trace header, so nothing is traced.
+ * X-Ray tracing of one function: a subsegment per invocation Lambda sampled (`## <handler>`, with the
+ * annotations a person debugging searches by), holding a subsegment per AWS SDK or HTTP call, sent to
+ * Lambda's X-Ray daemon (invocation-trace.ts). An invocation that is not sampled costs a header read;
+ * outside Lambda there is no trace header, so nothing is traced. Tracing never fails an invocation.
  *
  * One invocation at a time per process, as Lambda runs functions (not Lambda Managed Instances): the
  * invocation being traced is this object's state, no async context is needed.
  */
 export interface Tracer {
-  /** Opens the invocation's subsegment if Lambda sampled it (captureLambdaHandler calls this). */
-  startInvocation(): void;
+  /**
+   * Opens the invocation's subsegment if Lambda sampled it (captureLambdaHandler calls this), and sends
+   * what is finished so far `flushAfterMs` later if the invocation is still running then.
+   */
+  startInvocation(flushAfterMs?: number): void;
   /** Closes and sends the invocation's subsegment, recording the error that ended it, if any. */
   endInvocation(error?: unknown): void;
   /** Annotates the invocation's subsegment (indexed by X-Ray: searchable with filter expressions). */
   putAnnotation(key: string, value: AnnotationValue): void;
   /** Opens a child subsegment of the invocation, or nothing when the invocation is not traced. */
   startCall(name: string): TracedCall | undefined;
-  /** Closes and sends a child subsegment. */
-  endCall(call: TracedCall): void;
 }
 
 export interface TracerOptions {
@@ -57,67 +46,52 @@ export interface TracerOptions {
 }
 
 export function createTracer(options: TracerOptions = {}): Tracer {
-  let send = options.send;
   const traceHeader = options.traceHeader ?? (() => process.env._X_AMZN_TRACE_ID);
   const name = options.invocationName ?? `## ${process.env._HANDLER ?? 'handler'}`;
   const service = options.serviceName ?? process.env.POWERTOOLS_SERVICE_NAME;
+  const send = neverThrowing(() => options.send ?? daemonSender());
   let coldStart = true;
-  let current: TracedInvocation | undefined;
-
-  const emit = (document: SubsegmentDocument) => {
-    send ??= daemonSender();
-    send(document);
-  };
+  let current: { trace: InvocationTrace; flushTimer?: NodeJS.Timeout } | undefined;
 
   return {
-    startInvocation() {
-      const trace = parseTraceHeader(traceHeader());
-      const wasCold = coldStart;
+    startInvocation(flushAfterMs) {
+      const header = parseTraceHeader(traceHeader());
+      const annotations = { ColdStart: coldStart, ...(service === undefined ? {} : { Service: service }) };
       coldStart = false;
       current = undefined;
-      if (trace?.parent === undefined || !trace.sampled) return;
-      const document: SubsegmentDocument = {
-        type: 'subsegment',
-        trace_id: trace.root,
-        parent_id: trace.parent,
-        ...openSubsegment(name),
-        annotations: { ColdStart: wasCold, ...(service === undefined ? {} : { Service: service }) },
-      };
-      current = { trace, document, sent: false };
+      if (header?.parent === undefined || !header.sampled) return;
+      const trace = new InvocationTrace({ ...header, parent: header.parent }, name, annotations, send);
+      const flushTimer =
+        flushAfterMs === undefined ? undefined : setTimeout(() => trace.flush(), flushAfterMs);
+      flushTimer?.unref();
+      current = { trace, flushTimer };
     },
     endInvocation(error) {
-      if (current === undefined) return;
-      if (error !== undefined) recordError(current.document, error);
-      current.document.end_time = epochSeconds();
-      current.sent = true;
-      emit(current.document);
+      const ending = current;
       current = undefined;
+      clearTimeout(ending?.flushTimer);
+      ending?.trace.end(error);
     },
     putAnnotation(key, value) {
-      if (current?.document.annotations === undefined) return;
-      current.document.annotations[annotationKey(key)] = value;
+      current?.trace.annotate(key, value);
     },
     startCall(callName) {
-      if (current === undefined) return undefined;
-      const subsegment = openSubsegment(callName);
-      return {
-        subsegment,
-        traceHeader: formatTraceHeader(current.trace, subsegment.id),
-        invocation: current,
-      };
-    },
-    endCall({ subsegment, invocation }) {
-      subsegment.end_time = epochSeconds();
-      const { document } = invocation;
-      if (invocation.sent)
-        emit({ ...subsegment, type: 'subsegment', trace_id: document.trace_id, parent_id: document.id });
-      else {
-        document.subsegments ??= [];
-        document.subsegments.push(subsegment);
-      }
+      return current?.trace.startCall(callName);
     },
   };
 }
 
-/** X-Ray indexes annotation keys of letters, digits and underscores only. */
-const annotationKey = (key: string): string => key.replace(/[^A-Za-z0-9_]/g, '_');
+/** The sender, made on first use; a sender that cannot be made, or a send that throws, is dropped. */
+function neverThrowing(make: () => SendSubsegment): SendSubsegment {
+  let send: SendSubsegment | undefined;
+  let warned = false;
+  return (document) => {
+    try {
+      send ??= make();
+      send(document);
+    } catch (error) {
+      if (!warned) console.warn('X-Ray trace not sent', { error: String(error) });
+      warned = true;
+    }
+  };
+}

@@ -109,6 +109,24 @@ describe('createPublisher', () => {
     expect([...outcome.publishedIds].sort()).toEqual(['m0', 'm1', 'm2', 'm5']);
   });
 
+  it('sends every call of a 100-message batch at once (the CPU per event depends on it: docs/PERFORMANCE.md)', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const sns = {
+      async send(command: PublishBatchCommand): Promise<PublishBatchCommandOutput> {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inFlight--;
+        const ids = (command.input.PublishBatchRequestEntries ?? []).map((entry) => ({ Id: entry.Id }));
+        return { $metadata: {}, Successful: ids, Failed: [] };
+      },
+    };
+    const outcome = await createPublisher({ client: sns }).publish(TOPIC, messages(100));
+    expect(outcome).toMatchObject({ requests: 10, failures: [] });
+    expect(most).toBe(10);
+  });
+
   it('fails every entry of a call that failed as a whole', async () => {
     let call = 0;
     const sns = {

@@ -288,16 +288,21 @@ describe('ingest handler', () => {
     expect(h.logs().join('\n')).toContain('Endpoint key unavailable; answering 503');
   });
 
-  it('answers 500 without detail when something unexpected fails', async () => {
+  it('answers 500 without detail when something unexpected fails, and traces it as the invocation’s fault', async () => {
+    const sent: SubsegmentDocument[] = [];
     const h = harness({
       store: {
         putAll: async () => {
           throw new TypeError('a defect');
         },
       },
+      tracer: createTracer({ send: (document) => sent.push(document), traceHeader: () => SAMPLED }),
     });
     const response = await invoke(h, post('[]'));
     expect(response).toEqual({ statusCode: 500, body: { message: 'Internal error; retry later' } });
+    expect(sent).toMatchObject([
+      { fault: true, cause: { exceptions: [{ type: 'TypeError', message: 'a defect' }] } },
+    ]);
   });
 
   it('logs an unexpected error once, by name and message, with no stack or cause', async () => {

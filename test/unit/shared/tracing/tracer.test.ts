@@ -4,8 +4,8 @@ import { BatchWriteItemCommand, DynamoDBClient, type DynamoDBClientConfig } from
 import { PublishBatchCommand, SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { traceAwsCalls } from '../../../../functions/shared/tracing/aws-calls.js';
-import { datagrams } from '../../../../functions/shared/tracing/daemon.js';
+import { traced } from '../../../../functions/shared/tracing/aws-calls.js';
+import { datagrams, parseDaemonAddress } from '../../../../functions/shared/tracing/daemon.js';
 import { traceFetch } from '../../../../functions/shared/tracing/http-calls.js';
 import { captureLambdaHandler } from '../../../../functions/shared/tracing/middleware.js';
 import type { SubsegmentDocument } from '../../../../functions/shared/tracing/subsegment.js';
@@ -81,7 +81,7 @@ describe('the project tracer', () => {
     for (const header of [NOT_SAMPLED, undefined]) {
       const { tracer, sent } = recordingTracer(header);
       const { client, requests } = dynamodb([{ status: 200, body: '{"UnprocessedItems":{}}' }]);
-      traceAwsCalls(tracer, client);
+      traced(tracer, client);
       await tracedHandler(tracer, () => client.send(writeOne))({}, {} as never);
       expect(sent).toEqual([]);
       expect(requests[0]?.headers).not.toHaveProperty('x-amzn-trace-id');
@@ -92,7 +92,7 @@ describe('the project tracer', () => {
   it('sends a subsegment per SDK call, under the invocation’s, and the trace header with the request', async () => {
     const { tracer, sent } = recordingTracer(SAMPLED);
     const { client, requests } = dynamodb([{ status: 200, body: '{"UnprocessedItems":{}}' }]);
-    traceAwsCalls(tracer, client);
+    traced(tracer, client);
     await tracedHandler(tracer, async () => {
       tracer.putAnnotation('batchSize', 1);
       tracer.putAnnotation('event-types', 'bounce');
@@ -138,7 +138,7 @@ describe('the project tracer', () => {
       { status: 400, body: throttled },
       { status: 400, body: throttled },
     ]);
-    traceAwsCalls(tracer, client);
+    traced(tracer, client);
     await expect(tracedHandler(tracer, () => client.send(writeOne))({}, {} as never)).rejects.toThrow(
       'Rate exceeded',
     );
@@ -159,7 +159,7 @@ describe('the project tracer', () => {
 
     const failing = recordingTracer(SAMPLED);
     const sns = answering((config) => new SNSClient(config), [{ status: 500, body: '<ErrorResponse/>' }]);
-    traceAwsCalls(failing.tracer, sns.client);
+    traced(failing.tracer, sns.client);
     const publish = new PublishBatchCommand({
       TopicArn: 'arn:aws:sns:eu-central-1:123456789012:bounce',
       PublishBatchRequestEntries: [{ Id: '1', Message: '{}' }],
@@ -212,7 +212,7 @@ describe('the project tracer', () => {
     await tracedHandler(tracer, async () => {
       late = tracer.startCall('SQS');
     })({}, {} as never);
-    if (late !== undefined) tracer.endCall(late);
+    late?.end();
     const [invocation, alone] = sent;
     expect(invocation?.subsegments).toBeUndefined();
     expect(alone).toMatchObject({
@@ -221,6 +221,83 @@ describe('the project tracer', () => {
       trace_id: ROOT,
       parent_id: invocation?.id,
     });
+  });
+
+  it('sends the calls finished so far before Lambda’s deadline, so a timeout does not lose them', async () => {
+    const { tracer, sent } = recordingTracer(SAMPLED);
+    tracer.startInvocation(5);
+    tracer.startCall('DynamoDB')?.end();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(sent.map((document) => [document.name, document.in_progress])).toEqual([
+      ['DynamoDB', undefined],
+      ['## index.handler', true],
+    ]);
+    expect(sent[0]?.parent_id).toBe(sent[1]?.id);
+    tracer.startCall('SNS')?.end();
+    tracer.endInvocation();
+    expect(
+      sent.slice(2).map((document) => [document.name, document.in_progress, document.subsegments]),
+    ).toEqual([
+      ['SNS', undefined, undefined],
+      ['## index.handler', undefined, undefined],
+    ]);
+    expect(sent[3]?.id).toBe(sent[1]?.id);
+  });
+
+  it('never fails an invocation: a daemon address it cannot use, or a send that throws, drops the trace', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    vi.stubEnv('AWS_XRAY_DAEMON_ADDRESS', 'localhost');
+    const badAddress = createTracer({ traceHeader: () => SAMPLED });
+    const throwing = createTracer({
+      traceHeader: () => SAMPLED,
+      send: () => {
+        throw new Error('socket closed');
+      },
+    });
+    for (const tracer of [badAddress, throwing]) {
+      const { client } = dynamodb([{ status: 200, body: '{"UnprocessedItems":{}}' }]);
+      traced(tracer, client);
+      await expect(
+        tracedHandler(tracer, () => client.send(writeOne))({}, {} as never),
+      ).resolves.toBeDefined();
+      await expect(tracedHandler(tracer, async () => 'second')({}, {} as never)).resolves.toBe('second');
+    }
+    expect(warn).toHaveBeenCalledTimes(2);
+    warn.mockRestore();
+  });
+
+  it('reads the daemon address in the forms Lambda and the X-Ray docs give it', () => {
+    expect(parseDaemonAddress('169.254.79.129:2000')).toEqual({ host: '169.254.79.129', port: 2000 });
+    expect(parseDaemonAddress('tcp:127.0.0.1:2000 udp:127.0.0.2:2001')).toEqual({
+      host: '127.0.0.2',
+      port: 2001,
+    });
+    for (const bad of ['localhost', ':2000', '127.0.0.1:0', '127.0.0.1:99999', '']) {
+      expect(() => parseDaemonAddress(bad)).toThrow(/host:port/);
+    }
+  });
+
+  it('records a fetch that failed on the network as this function’s fault, by its code, not its message', async () => {
+    const { tracer, sent } = recordingTracer(SAMPLED);
+    const refused: typeof fetch = async () => {
+      throw new TypeError('fetch failed: https://user:secret@api.example.net/x', {
+        cause: { code: 'ECONNREFUSED' },
+      });
+    };
+    await expect(
+      tracedHandler(tracer, () => traceFetch(tracer, refused)('https://api.example.net/rest/1'))(
+        {},
+        {} as never,
+      ),
+    ).rejects.toThrow();
+    const call = sent[0]?.subsegments?.[0];
+    expect(call).toMatchObject({
+      name: 'api.example.net',
+      fault: true,
+      cause: { exceptions: [{ type: 'TypeError', message: 'ECONNREFUSED' }] },
+    });
+    expect(call?.cause?.exceptions[0]).not.toHaveProperty('remote');
+    expect(JSON.stringify(call)).not.toContain('secret');
   });
 
   it('splits an invocation too large for one datagram into its calls and itself', () => {
