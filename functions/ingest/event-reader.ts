@@ -1,4 +1,3 @@
-import * as v from 'valibot';
 import { type CampaignEventType, toEventType } from '../shared/campaign-event-types.js';
 import { isWellFormedText } from '../shared/events/attribute-values.js';
 import { type EventId, idText } from '../shared/events/event-id.js';
@@ -169,43 +168,51 @@ interface Recipient {
   readonly invalidFields: readonly string[];
 }
 
-const RecipientId = v.pipe(
-  v.union([
-    v.pipe(
-      v.string(),
-      v.check((text) => text.trim() !== '' && isWellFormedText(text)),
-      v.check((text) => Buffer.byteLength(text) <= MAX_RECIPIENT_ID_BYTES),
-    ),
-    v.pipe(v.number(), v.finite()),
-    v.custom<{ rawJSON: string }>(isRawJsonNumber),
-  ]),
-  v.transform((id) => (typeof id === 'object' ? rawJsonText(id) : String(id))),
-);
-
-const Addresses = v.record(v.string(), v.nullable(v.string()));
-
 function readRecipient(record: Record<string, unknown>): Recipient {
   const invalidFields: string[] = [];
   let recipientId: string | undefined;
   if (record.recipientId != null) {
-    const parsed = v.safeParse(RecipientId, record.recipientId);
-    if (parsed.success) recipientId = parsed.output;
-    else invalidFields.push('recipientId');
+    recipientId = recipientIdText(record.recipientId);
+    if (recipientId === undefined) invalidFields.push('recipientId');
   }
   let hasAddress = false;
   if (record.mediaTypesToAddresses != null) {
-    const parsed = v.safeParse(Addresses, record.mediaTypesToAddresses);
-    if (parsed.success) {
-      hasAddress = Object.values(parsed.output).some((address) => address != null && address.trim() !== '');
-    } else {
-      invalidFields.push('mediaTypesToAddresses');
-    }
+    const addresses = readAddresses(record.mediaTypesToAddresses);
+    if (addresses === undefined) invalidFields.push('mediaTypesToAddresses');
+    else hasAddress = addresses.some((address) => address !== null && address.trim() !== '');
   }
   return {
     found: recipientId !== undefined || hasAddress,
     ...(recipientId !== undefined && { recipientId }),
     invalidFields,
   };
+}
+
+/** A recipient id as text: a non-blank, well-formed string of at most MAX_RECIPIENT_ID_BYTES, or a number. */
+function recipientIdText(value: unknown): string | undefined {
+  if (typeof value === 'string') {
+    const usable =
+      value.trim() !== '' && isWellFormedText(value) && Buffer.byteLength(value) <= MAX_RECIPIENT_ID_BYTES;
+    return usable ? value : undefined;
+  }
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : undefined;
+  return isRawJsonNumber(value) ? rawJsonText(value) : undefined;
+}
+
+/** Member names never read as addresses. */
+const NOT_ADDRESSES = new Set(['__proto__', 'prototype', 'constructor']);
+
+/** The addresses of `mediaTypesToAddresses` (an object whose members are strings or null), or undefined. */
+function readAddresses(value: unknown): Array<string | null> | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const addresses: Array<string | null> = [];
+  for (const name in value) {
+    if (!Object.hasOwn(value, name) || NOT_ADDRESSES.has(name)) continue;
+    const address = (value as Record<string, unknown>)[name];
+    if (address !== null && typeof address !== 'string') return undefined;
+    addresses.push(address);
+  }
+  return addresses;
 }
 
 /** The fields of an unroutable event that could still be read, for its quarantine item. */

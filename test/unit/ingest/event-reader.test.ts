@@ -132,6 +132,14 @@ describe('the tolerant event reader', () => {
     expect(
       routable(read({ ...noRecipient, mediaTypesToAddresses: { EMAIL: 'a@example.com' } })).invalidFields,
     ).toEqual([]);
+    const special = parsed('{"__proto__":"a@example.com","constructor":"b@example.com","SMS":null}');
+    expect(issuesOf({ ...noRecipient, mediaTypesToAddresses: special })).toEqual([missing]);
+    expect(routable(read({ ...open, mediaTypesToAddresses: ['a@example.com', 5] })).invalidFields).toEqual([
+      'mediaTypesToAddresses',
+    ]);
+    expect(routable(read({ ...open, recipientId: parsed('123456789012345678901') })).recipientId).toBe(
+      '123456789012345678901',
+    );
   });
 
   it('quarantines a field the deployer requires for the type, and only for that type', () => {
