@@ -22,16 +22,37 @@ export async function sendForWireJson<Output>(
   client: { send(command: never): Promise<Output> },
   command: { readonly middlewareStack: object },
 ): Promise<{ output: Output; wire: unknown }> {
+  return send(client, command, false);
+}
+
+/**
+ * Sends `command` and resolves to the answer's JSON as sent, without the SDK reading a successful answer
+ * (it reads an error's, to throw the service's exception): for callers that use the wire JSON only,
+ * such as the stream driver's GetRecords, where reading every record twice would cost as much again.
+ */
+export async function sendForWireJsonOnly(
+  client: { send(command: never): Promise<unknown> },
+  command: { readonly middlewareStack: object },
+): Promise<unknown> {
+  return (await send(client, command, true)).wire;
+}
+
+async function send<Output>(
+  client: { send(command: never): Promise<Output> },
+  command: { readonly middlewareStack: object },
+  wireOnly: boolean,
+): Promise<{ output: Output; wire: unknown }> {
   let text: string | undefined;
   // Inside the deserializer (low priority in its step): sees the raw answer before the SDK reads it.
   (command.middlewareStack as DeserializeStack).add(
     (next) => async (args) => {
       const result = await next(args);
-      const response = result.response as { body?: unknown };
+      const response = result.response as { body?: unknown; statusCode?: number };
       const bytes = await collect(response.body);
       text = new TextDecoder().decode(bytes);
+      const success = response.statusCode !== undefined && response.statusCode < 300;
       // The SDK's deserializer takes a byte array as a body it has already read.
-      response.body = bytes;
+      response.body = wireOnly && success ? EMPTY_OBJECT : bytes;
       return result;
     },
     { step: 'deserialize', priority: 'low', name: 'keepWireJson' },
@@ -41,6 +62,8 @@ export async function sendForWireJson<Output>(
   if (text === undefined) return { output, wire: output };
   return { output, wire: text === '' ? {} : JSON.parse(text) };
 }
+
+const EMPTY_OBJECT = new TextEncoder().encode('{}');
 
 async function collect(body: unknown): Promise<Uint8Array> {
   if (body instanceof Uint8Array) return body;

@@ -1,5 +1,5 @@
 import { DynamoDBStreamsClient, GetRecordsCommand } from '@aws-sdk/client-dynamodb-streams';
-import { sendForWireJson } from '../wire-json.js';
+import { sendForWireJsonOnly } from '../wire-json.js';
 
 /**
  * The events table's stream as a fan-out far behind it sees it: while a lag is set, every record read
@@ -40,7 +40,7 @@ export function laggingStreamsClient(endpoint: string, region: string, lag: Stre
     destroy: () => client.destroy(),
     send: (async (command: Parameters<DynamoDBStreamsClient['send']>[0]) => {
       if (!(command instanceof GetRecordsCommand)) return client.send(command as never);
-      const { wire } = await sendForWireJson(client, new GetRecordsCommand(command.input));
+      const wire = await sendForWireJsonOnly(client, new GetRecordsCommand(command.input));
       for (const record of (wire as WireRecords).Records ?? []) {
         const created = record.dynamodb?.ApproximateCreationDateTime;
         if (record.dynamodb && created !== undefined) {

@@ -8,12 +8,16 @@ import {
   TrimmedDataAccessException,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { lambdaRecordFromWire, sendForWireJson } from '../wire-json.js';
+import { lambdaRecordFromWire, sendForWireJsonOnly } from '../wire-json.js';
 import type { StreamDriverStats } from './batch-invoker.js';
 
 const MAX_GET_RECORDS = 1000;
 
 type WireRecords = { Records?: Parameters<typeof lambdaRecordFromWire>[0][]; NextShardIterator?: string };
+/** A GetRecords call's result, settled (a read-ahead nobody takes must not reject unheard). */
+type Page =
+  | { readonly ok: true; readonly page: WireRecords }
+  | { readonly ok: false; readonly error: unknown };
 
 interface ShardState {
   id: string;
@@ -24,6 +28,8 @@ interface ShardState {
   /** Sequence number of the last record handled (processed, parked or filtered). */
   checkpoint?: string;
   finished: boolean;
+  /** The page after the one being handled, read while it is handled (from `iterator`). */
+  readAhead?: Promise<Page>;
 }
 
 export interface ShardReaderSettings {
@@ -113,7 +119,12 @@ export class ShardReader {
     return ShardIterator;
   }
 
-  /** Reads one batch from a shard and handles it; returns how many records the stream gave. */
+  /**
+   * Reads one batch from a shard and handles it; returns how many records the stream gave. While a batch
+   * is handled the next page is read (its records are handled next, in order, whatever the outcome: the
+   * invoker retries or parks a batch itself and never goes back to the stream). A page read ahead that
+   * came back empty is read again: a poll that finds nothing must start after the records it vouches for.
+   */
   private async poll(shard: ShardState): Promise<{ records: number; changed: boolean }> {
     const { settings } = this;
     if (shard.iterator === undefined) {
@@ -129,41 +140,54 @@ export class ShardReader {
       lambdaRecordFromWire(record, settings.streamArn, settings.region),
     );
     settings.stats.received += records.length;
+    shard.iterator = result.NextShardIterator ?? undefined;
+    if (records.length > 0 && shard.iterator !== undefined) shard.readAhead = this.readPage(shard.iterator);
     const matching = settings.filter ? records.filter(settings.filter) : records;
     settings.stats.filtered += records.length - matching.length;
     if (matching.length > 0) await settings.handleBatch(matching, shard.id);
     const last = records.at(-1)?.dynamodb?.SequenceNumber;
     if (last !== undefined) shard.checkpoint = last;
     if (settings.isStopped()) return { records: records.length, changed: false };
-    shard.iterator = result.NextShardIterator;
-    if (result.NextShardIterator === undefined || result.NextShardIterator === null) {
+    if (shard.iterator === undefined) {
       shard.finished = true; // closed and read to its end
       return { records: records.length, changed: true };
     }
     return { records: records.length, changed: false };
   }
 
-  /** GetRecords from the shard's iterator; undefined when the iterator must be fetched again. */
+  private readPage(iterator: string): Promise<Page> {
+    const command = new GetRecordsCommand({
+      ShardIterator: iterator,
+      Limit: Math.min(this.settings.batchSize, MAX_GET_RECORDS),
+    });
+    // Read from the wire: the SDK's deserializer loses `__proto__` members of stored events.
+    return sendForWireJsonOnly(this.settings.client, command).then(
+      (page) => ({ ok: true, page: page as WireRecords }),
+      (error: unknown) => ({ ok: false, error }),
+    );
+  }
+
+  /** The next page (read ahead, or now); undefined when the iterator must be fetched again. */
   private async getRecords(shard: ShardState): Promise<WireRecords | undefined> {
-    try {
-      const command = new GetRecordsCommand({
-        ShardIterator: shard.iterator,
-        Limit: Math.min(this.settings.batchSize, MAX_GET_RECORDS),
-      });
-      // Read from the wire: the SDK's deserializer loses `__proto__` members of stored events.
-      return (await sendForWireJson(this.settings.client, command)).wire as WireRecords;
-    } catch (error) {
-      if (error instanceof ExpiredIteratorException) {
-        shard.iterator = undefined;
-        return undefined;
-      }
-      if (error instanceof TrimmedDataAccessException) {
-        // The checkpoint fell out of the stream's retention: continue from the oldest record still there.
-        shard.iterator = undefined;
-        shard.checkpoint = undefined;
-        return undefined;
-      }
-      throw error;
+    let read = shard.readAhead === undefined ? undefined : await shard.readAhead;
+    shard.readAhead = undefined;
+    if (read?.ok && (read.page.Records ?? []).length === 0 && read.page.NextShardIterator) {
+      shard.iterator = read.page.NextShardIterator;
+      read = undefined;
     }
+    read ??= await this.readPage(shard.iterator as string);
+    if (read.ok) return read.page;
+    const { error } = read;
+    if (error instanceof ExpiredIteratorException) {
+      shard.iterator = undefined;
+      return undefined;
+    }
+    if (error instanceof TrimmedDataAccessException) {
+      // The checkpoint fell out of the stream's retention: continue from the oldest record still there.
+      shard.iterator = undefined;
+      shard.checkpoint = undefined;
+      return undefined;
+    }
+    throw error;
   }
 }
