@@ -1,6 +1,8 @@
 /**
- * `npx tsx bench/throughput.ts [--events 5000] [--rounds 3] [--in-flight 4]`: the local pipeline's
- * end-to-end rate against a floor measured in the same run, interleaved.
+ * `npx tsx bench/throughput.ts [--events 5000] [--rounds 3] [--warm-up 2] [--in-flight 4]`: the local
+ * pipeline's end-to-end rate against a floor measured in the same run, interleaved, after `--warm-up`
+ * rounds of both that are not counted (each JVM's JIT needs a few rounds; the floor's, doing less work per
+ * round, warms more slowly).
  *
  * - end to end: Campaign batches of 100 events of one type (the local run's mix) POSTed to the pipeline
  *   (the stack's handlers on DynamoDB Local, the stream driver, the SNS stand-in), `--in-flight` POSTs
@@ -44,6 +46,7 @@ const { values } = parseArgs({
   options: {
     events: { type: 'string', default: '5000' },
     rounds: { type: 'string', default: '3' },
+    'warm-up': { type: 'string', default: '2' },
     'in-flight': { type: 'string', default: String(POSTS_IN_FLIGHT) },
   },
 });
@@ -193,26 +196,33 @@ const pipeline = await assemblePipeline({
 const table = await floorTable(floorDynamoDb, pipeline);
 try {
   const samples = { pipeline: [] as number[], floor: [] as number[] };
-  for (let round = 0; round < Number(values.rounds); round++) {
-    const bodies = campaignBatches(1000 + round);
+  const warmUp = Number(values['warm-up']);
+  for (let round = -warmUp; round < Number(values.rounds); round++) {
+    const bodies = campaignBatches(1000 + warmUp + round);
     // Alternate which goes first, so neither always runs on a warmer (or busier) machine.
-    if (round % 2 === 0) {
-      samples.floor.push(await floor(table, bodies));
-      samples.pipeline.push(await endToEnd(pipeline, campaignBatches(2000 + round)));
+    const pipelineBodies = campaignBatches(2000 + warmUp + round);
+    let rates: { pipeline: number; floor: number };
+    if ((round + warmUp) % 2 === 0) {
+      const floorRate = await floor(table, bodies);
+      rates = { floor: floorRate, pipeline: await endToEnd(pipeline, pipelineBodies) };
     } else {
-      samples.pipeline.push(await endToEnd(pipeline, campaignBatches(2000 + round)));
-      samples.floor.push(await floor(table, bodies));
+      const pipelineRate = await endToEnd(pipeline, pipelineBodies);
+      rates = { pipeline: pipelineRate, floor: await floor(table, bodies) };
     }
+    const label = round < 0 ? `warm-up ${round + warmUp + 1}` : `round ${round + 1}`;
     process.stderr.write(
-      `round ${round + 1}: pipeline ${fixed(samples.pipeline.at(-1) ?? 0, 0)} events/s, floor ${fixed(samples.floor.at(-1) ?? 0, 0)}\n`,
+      `${label}: pipeline ${fixed(rates.pipeline, 0)} events/s, floor ${fixed(rates.floor, 0)}\n`,
     );
+    if (round < 0) continue;
+    samples.pipeline.push(rates.pipeline);
+    samples.floor.push(rates.floor);
   }
   header.push(`load after: ${load()}`);
   process.stdout.write(
     [
       ...header,
       '',
-      `Local throughput, ${events} events per run in batches of ${BATCH}, ${inFlight} POSTs in flight:`,
+      `Local throughput, ${events} events per run in batches of ${BATCH}, ${inFlight} POSTs in flight, after ${warmUp} warm-up rounds:`,
       '',
       '| run | end to end events/s | floor events/s (DynamoDB Local writes + bare stream reader) | ratio |',
       '| --- | --- | --- | --- |',
