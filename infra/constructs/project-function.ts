@@ -39,12 +39,22 @@ export interface ProjectFunctionProps {
   readonly reservedConcurrentExecutions?: number;
   /** Metrics namespace for Powertools Metrics. */
   readonly metricsNamespace: string;
+  /**
+   * Modules of the function (file names in its folder, e.g. `s3-put-object.ts`) bundled on their own
+   * beside `index.mjs` as `<name>.mjs`, for a rare path to import on first use (see lazy-module.ts).
+   * @default none
+   */
+  readonly lazyModules?: readonly string[];
 }
 
 /** Where the synthesized functions' source maps go: beside the assets in the cloud assembly, never in one. */
 export const SOURCE_MAPS_DIR = 'source-maps';
 
 const STASH_SOURCE_MAP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'stash-source-map.mjs');
+const BUNDLE_LAZY_MODULE = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  'bundle-lazy-module.mjs',
+);
 
 /**
  * esbuild settings of every project function (the benchmark builds its SDK-only floor bundle with them).
@@ -118,7 +128,7 @@ export class ProjectFunction extends nodejs.NodejsFunction {
         envEntry(RUNTIME_ENV.metricsNamespace, props.metricsNamespace),
         envEntry(RUNTIME_ENV.logLevel, 'INFO'),
       ]),
-      bundling: PROJECT_BUNDLING,
+      bundling: withLazyModules(props.service, props.lazyModules ?? []),
     });
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
@@ -134,6 +144,36 @@ export class ProjectFunction extends nodejs.NodejsFunction {
       });
     }
   }
+}
+
+/** PROJECT_BUNDLING, plus a hook bundling each lazy module beside `index.mjs` with the same esbuild settings. */
+function withLazyModules(service: FunctionService, modules: readonly string[]): nodejs.BundlingOptions {
+  if (modules.length === 0) return PROJECT_BUNDLING;
+  // Base64, so the banner's quotes survive the shell the hook runs in.
+  const options = Buffer.from(
+    JSON.stringify({
+      format: 'esm',
+      platform: 'node',
+      target: PROJECT_BUNDLING.target,
+      minify: PROJECT_BUNDLING.minify,
+      mainFields: PROJECT_BUNDLING.mainFields,
+      banner: { js: PROJECT_BUNDLING.banner },
+    }),
+  ).toString('base64');
+  return {
+    ...PROJECT_BUNDLING,
+    commandHooks: {
+      ...PROJECT_BUNDLING.commandHooks,
+      afterBundling: (inputDir: string, outputDir: string) => [
+        ...modules.map((file) => {
+          const entry = path.join(FUNCTIONS_DIR, service, file);
+          const outfile = path.join(outputDir, file.replace(/\.ts$/, '.mjs'));
+          return `"${process.execPath}" "${BUNDLE_LAZY_MODULE}" "${entry}" "${outfile}" ${options}`;
+        }),
+        ...PROJECT_BUNDLING.commandHooks.afterBundling(inputDir, outputDir),
+      ],
+    },
+  };
 }
 
 /** Sets one of the function's contract variables (functions/shared/contracts), written as the function reads it. */

@@ -1,10 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
+import { LAZY_MODULE_FILES } from '../../functions/ingest/lazy-modules.js';
 import { bundleAt, synthesizedBundles } from '../support/bundles.js';
 
 describe('the synthesized Lambda bundles', () => {
-  it('deploy index.mjs alone; each source map is kept beside the assets', () => {
+  it('deploy index.mjs alone (and the ingest its lazy modules); each source map is kept beside the assets', () => {
     const bundles = [...synthesizedBundles().values()];
     expect(bundles.map((bundle) => bundle.constructPath).sort()).toEqual(
       expect.arrayContaining([
@@ -13,7 +14,10 @@ describe('the synthesized Lambda bundles', () => {
       ]),
     );
     for (const bundle of bundles) {
-      expect(readdirSync(bundle.dir)).toEqual(['index.mjs']);
+      const lazy = bundle.constructPath.endsWith('/IngestApi/IngestFunction')
+        ? LAZY_MODULE_FILES.map((file) => file.replace(/\.ts$/, '.mjs'))
+        : [];
+      expect(readdirSync(bundle.dir).sort()).toEqual(['index.mjs', ...lazy].sort());
       expect(bundle.sourceMap).toBeDefined();
     }
   });
