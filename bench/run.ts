@@ -15,7 +15,7 @@
  * Options: --init-rounds 21  --rounds 15  --sample-ms 20  --sns-latency-ms 20  --profile (where the CPU
  * goes: the ingest at 100 and 1,000 events, the fan-out at 100 records)
  */
-import { execSync } from 'node:child_process';
+import { execFileSync, execSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -40,6 +40,7 @@ const { values: options } = parseArgs({
     'sample-ms': { type: 'string', default: '20' },
     'sns-latency-ms': { type: 'string', default: '20' },
     profile: { type: 'boolean', default: false },
+    'skip-throughput': { type: 'boolean', default: false },
   },
 });
 
@@ -168,6 +169,13 @@ try {
       ...profiles,
     ].join('\n'),
   );
+  if (!options['skip-throughput']) {
+    process.stderr.write('Local throughput...\n');
+    const script = path.join(import.meta.dirname, 'throughput.ts');
+    process.stdout.write(
+      `\n${execFileSync(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] })}`,
+    );
+  }
 } finally {
   stub.stop();
   rmSync(outdir, { recursive: true, force: true });
