@@ -6,11 +6,6 @@ const HEADER = '{"format":"json","version":1}\n';
 const MAX_DOCUMENT_BYTES = 60_000;
 const MAX_DATAGRAM_BYTES = 64 * 1024 - HEADER.length;
 
-let warnedTooLarge = false;
-function tooLarge(document: SubsegmentDocument): void {
-  if (!warnedTooLarge) console.warn('X-Ray document too large to send', { traceId: document.trace_id });
-  warnedTooLarge = true;
-}
 const DEFAULT_ADDRESS = '127.0.0.1:2000';
 
 export type SendSubsegment = (document: SubsegmentDocument) => void;
@@ -50,6 +45,12 @@ export function datagrams(document: SubsegmentDocument): string[] {
     ...subsegments.map((call) => JSON.stringify(independent(call, document.trace_id, document.id))),
     JSON.stringify(alone),
   ];
+}
+
+let warnedTooLarge = false;
+function tooLarge(document: SubsegmentDocument): void {
+  if (!warnedTooLarge) console.warn('X-Ray document too large to send', { traceId: document.trace_id });
+  warnedTooLarge = true;
 }
 
 export function parseDaemonAddress(address: string): { host: string; port: number } {

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 
+export type AnnotationValue = string | number | boolean;
+
 /**
  * An X-Ray subsegment, with the fields AWS documents for segment documents
  * (https://docs.aws.amazon.com/xray/latest/devguide/xray-api-segmentdocuments.html).
  */
-export type AnnotationValue = string | number | boolean;
-
 export interface Subsegment {
   readonly id: string;
   readonly name: string;
