@@ -6,13 +6,16 @@
  */
 export const LAZY_MODULES = { s3PutObject: 's3-put-object' } as const;
 
-/** The source files infra bundles on their own. */
-export const LAZY_MODULE_FILES: readonly string[] = Object.values(LAZY_MODULES).map((name) => `${name}.ts`);
+/** The modules infra bundles on their own (each `<name>.ts` in the function's folder). */
+export const LAZY_MODULE_NAMES: readonly string[] = Object.values(LAZY_MODULES);
+
+/** The file a lazy module is deployed as, beside `index.mjs`. */
+export const bundledLazyModule = (name: string): string => `${name}.mjs`;
 
 /**
- * The specifier that imports a lazy module from code in the same folder: the bundled `.mjs` beside the
+ * The specifier that imports a lazy module from code in the same folder: the bundled file beside the
  * bundle when running as a bundle (this code is then in `index.mjs`), the TypeScript module from source.
  */
 export function lazyModuleSpecifier(name: string, importerUrl: string): string {
-  return new URL(importerUrl).pathname.endsWith('.mjs') ? `./${name}.mjs` : `./${name}.js`;
+  return new URL(importerUrl).pathname.endsWith('.mjs') ? `./${bundledLazyModule(name)}` : `./${name}.js`;
 }

@@ -1,9 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { createTracer, type Tracer } from './tracing/tracer.js';
 
 export { traced } from './tracing/aws-calls.js';
-
-import { createTracer, type Tracer } from './tracing/tracer.js';
 
 /**
  * What every Lambda of this project observes itself with, created once at module scope of its handler.ts:

@@ -4,7 +4,7 @@ import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { LAZY_MODULE_FILES } from '../../functions/ingest/lazy-modules.js';
+import { LAZY_MODULE_NAMES } from '../../functions/ingest/lazy-modules.js';
 import type { CampaignEventType } from '../../functions/shared/campaign-event-types.js';
 import { ENV, FUNCTION_SERVICES } from '../../functions/shared/contracts/environment.js';
 import { METRICS } from '../../functions/shared/metrics-catalog.js';
@@ -74,7 +74,7 @@ export class IngestApi extends Construct {
       memorySize: props.functionSizing?.memorySize ?? INGEST_MEMORY_MB,
       timeout: props.functionSizing?.timeout ?? MAX_INGEST_TIMEOUT,
       reservedConcurrentExecutions: props.functionSizing?.reservedConcurrentExecutions,
-      lazyModules: LAZY_MODULE_FILES,
+      lazyModules: LAZY_MODULE_NAMES,
     });
     setEnvironment(this.ingestFunction, ENV.maxBodyBytes, api.maxBodyBytes);
     setEnvironment(this.ingestFunction, ENV.maxEventsPerBatch, api.maxEventsPerBatch);

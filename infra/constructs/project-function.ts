@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { bundledLazyModule } from '../../functions/ingest/lazy-modules.js';
 import { type EnvVar, envEntry } from '../../functions/shared/contracts/env.js';
 import { type FunctionService, RUNTIME_ENV } from '../../functions/shared/contracts/environment.js';
 import { retentionFromDays } from '../log-retention.js';
@@ -40,8 +41,8 @@ export interface ProjectFunctionProps {
   /** Metrics namespace for Powertools Metrics. */
   readonly metricsNamespace: string;
   /**
-   * Modules of the function (file names in its folder, e.g. `s3-put-object.ts`) bundled on their own
-   * beside `index.mjs` as `<name>.mjs`, for a rare path to import on first use (see lazy-module.ts).
+   * Modules of the function (`<name>.ts` in its folder, named without the extension) bundled on their
+   * own beside `index.mjs`, for a rare path to import on first use (functions/ingest/lazy-modules.ts).
    * @default none
    */
   readonly lazyModules?: readonly string[];
@@ -165,9 +166,9 @@ function withLazyModules(service: FunctionService, modules: readonly string[]): 
     commandHooks: {
       ...PROJECT_BUNDLING.commandHooks,
       afterBundling: (inputDir: string, outputDir: string) => [
-        ...modules.map((file) => {
-          const entry = path.join(FUNCTIONS_DIR, service, file);
-          const outfile = path.join(outputDir, file.replace(/\.ts$/, '.mjs'));
+        ...modules.map((name) => {
+          const entry = path.join(FUNCTIONS_DIR, service, `${name}.ts`);
+          const outfile = path.join(outputDir, bundledLazyModule(name));
           return `"${process.execPath}" "${BUNDLE_LAZY_MODULE}" "${entry}" "${outfile}" ${options}`;
         }),
         ...PROJECT_BUNDLING.commandHooks.afterBundling(inputDir, outputDir),

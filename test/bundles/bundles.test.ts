@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { LAZY_MODULE_FILES } from '../../functions/ingest/lazy-modules.js';
+import { bundledLazyModule, LAZY_MODULE_NAMES } from '../../functions/ingest/lazy-modules.js';
 import { bundleAt, synthesizedBundles } from '../support/bundles.js';
 
 describe('the synthesized Lambda bundles', () => {
@@ -15,7 +15,7 @@ describe('the synthesized Lambda bundles', () => {
     );
     for (const bundle of bundles) {
       const lazy = bundle.constructPath.endsWith('/IngestApi/IngestFunction')
-        ? LAZY_MODULE_FILES.map((file) => file.replace(/\.ts$/, '.mjs'))
+        ? LAZY_MODULE_NAMES.map(bundledLazyModule)
         : [];
       expect(readdirSync(bundle.dir).sort()).toEqual(['index.mjs', ...lazy].sort());
       expect(bundle.sourceMap).toBeDefined();

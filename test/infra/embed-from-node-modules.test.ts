@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LAZY_MODULE_FILES } from '../../functions/ingest/lazy-modules.js';
+import { bundledLazyModule, LAZY_MODULE_NAMES } from '../../functions/ingest/lazy-modules.js';
 
 /**
  * The construct as a platform team gets it: this repository packed with `npm pack`, unpacked into another
@@ -87,7 +87,7 @@ describe('CampaignEvents installed in another app (from node_modules)', () => {
       .map((resource) => resource.Metadata['aws:asset:path']);
     expect(functions.length).toBeGreaterThanOrEqual(3);
     const files = functions.map((assetDir) => readdirSync(path.join(outdir, assetDir as string)).sort());
-    const lazy = LAZY_MODULE_FILES.map((file) => file.replace(/\.ts$/, '.mjs'));
+    const lazy = LAZY_MODULE_NAMES.map(bundledLazyModule);
     // index.mjs alone, but for the ingest: its lazy modules too, bundled from node_modules as well.
     expect(files.filter((names) => names.length > 1)).toEqual([['index.mjs', ...lazy].sort()]);
     for (const names of files) expect(names).toContain('index.mjs');
